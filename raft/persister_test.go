@@ -1,0 +1,93 @@
+package raft
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"testing"
+)
+
+func TestPersisterZeroValue(t *testing.T) {
+	var ps Persister
+	if ps.ReadRaftState() != nil || ps.ReadSnapshot() != nil || ps.RaftStateSize() != 0 || ps.SnapshotSize() != 0 {
+		t.Fatal("a zero Persister should be empty")
+	}
+	ps.Save([]byte("state"), []byte("snap"))
+	if string(ps.ReadRaftState()) != "state" || string(ps.ReadSnapshot()) != "snap" {
+		t.Fatalf("got %q %q", ps.ReadRaftState(), ps.ReadSnapshot())
+	}
+	if ps.RaftStateSize() != 5 || ps.SnapshotSize() != 4 {
+		t.Fatalf("sizes %d %d", ps.RaftStateSize(), ps.SnapshotSize())
+	}
+}
+
+func TestPersisterNoAliasing(t *testing.T) {
+	ps := MakePersister()
+	state, snap := []byte("abc"), []byte("xyz")
+	ps.Save(state, snap)
+	state[0], snap[0] = 'Z', 'Z' // the caller reuses its buffers
+	got := ps.ReadRaftState()
+	if string(got) != "abc" || string(ps.ReadSnapshot()) != "xyz" {
+		t.Fatalf("Save kept the caller's buffers: %q %q", got, ps.ReadSnapshot())
+	}
+	got[0] = 'Q' // the reader scribbles on what it was given
+	if string(ps.ReadRaftState()) != "abc" {
+		t.Fatal("ReadRaftState handed out its own buffer")
+	}
+	s := ps.ReadSnapshot()
+	s[0] = 'Q'
+	if string(ps.ReadSnapshot()) != "xyz" {
+		t.Fatal("ReadSnapshot handed out its own buffer")
+	}
+}
+
+func TestPersisterCopyIsIndependent(t *testing.T) {
+	ps := MakePersister()
+	ps.Save([]byte("one"), []byte("s1"))
+	cp := ps.Copy()
+	ps.Save([]byte("two"), []byte("s2")) // the crashed peer writes on
+	if string(cp.ReadRaftState()) != "one" || string(cp.ReadSnapshot()) != "s1" {
+		t.Fatalf("Copy sees later writes: %q %q", cp.ReadRaftState(), cp.ReadSnapshot())
+	}
+	cp.Save([]byte("three"), nil)
+	if string(ps.ReadRaftState()) != "two" {
+		t.Fatal("writes to the copy reached the original")
+	}
+	if cp.ReadSnapshot() != nil || cp.SnapshotSize() != 0 {
+		t.Fatal("Save with a nil snapshot should clear it")
+	}
+}
+
+// Save is atomic: a reader never sees the state of one Save with the
+// snapshot of another.
+func TestPersisterSaveAtomic(t *testing.T) {
+	ps := MakePersister()
+	ps.Save([]byte("0"), []byte("0"))
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				v := []byte(fmt.Sprintf("%d-%d", w, i))
+				ps.Save(v, v)
+			}
+		}(w)
+	}
+	for i := 0; i < 20000; i++ {
+		cp := ps.Copy()
+		if !bytes.Equal(cp.ReadRaftState(), cp.ReadSnapshot()) {
+			close(stop)
+			wg.Wait()
+			t.Fatalf("torn save: state %q snapshot %q", cp.ReadRaftState(), cp.ReadSnapshot())
+		}
+	}
+	close(stop)
+	wg.Wait()
+}

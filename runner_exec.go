@@ -1,0 +1,175 @@
+package main
+
+// Running one test once: its own process and process group, a fresh network
+// seed, the output into a log headed by how to rerun it, a time limit.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// quitGrace is how long a timed-out run has, after SIGQUIT, to print its
+// goroutine dump and exit before its process group is killed.
+const quitGrace = 5 * time.Second
+
+// runResult is what one run of one test came to.
+type runResult struct {
+	tc       testCase
+	run      int // 1..cfg.runs
+	seed     int64
+	passed   bool
+	timedOut bool
+	// stopped: killed by Ctrl-C or -failfast before it finished. Such a run
+	// is neither a pass nor a failure and is left out of every count.
+	stopped bool
+	seconds float64
+	logPath string // the kept log, for a failed run only
+}
+
+// rerunCommand is the shell command line, to be typed at the module root,
+// that runs the same test with the same seed under go test.
+func rerunCommand(cfg config, tc testCase, seed int64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "RAFTLAB_SEED=%d ", seed)
+	if cfg.verbose {
+		b.WriteString("RAFTLAB_DEBUG=1 ")
+	}
+	b.WriteString("go test")
+	if cfg.race {
+		b.WriteString(" -race")
+	}
+	if cfg.timeout != 10*time.Minute { // go test's own default
+		fmt.Fprintf(&b, " -timeout %v", cfg.timeout)
+	}
+	fmt.Fprintf(&b, " -count=1 -v -run '^%s$' %s", tc.name, tc.pkg.rel)
+	return b.String()
+}
+
+// logName is the file name of a run's log: raft_TestBasic3A_run17.log.
+func logName(tc testCase, run int) string {
+	return fmt.Sprintf("%s_%s_run%d.log", tc.pkg.key, tc.name, run)
+}
+
+// runOne runs test tc once as run number run. Its log is written into
+// tmpDir and moved to cfg.logDir if the run fails. When ctx ends first the
+// process group is killed and the result is marked stopped.
+func runOne(ctx context.Context, cfg config, tc testCase, run int, tmpDir string) runResult {
+	res := runResult{tc: tc, run: run, seed: rand.Int64()}
+	tmpLog := filepath.Join(tmpDir, logName(tc, run))
+	log, err := os.Create(tmpLog)
+	if err != nil {
+		res.logPath = fmt.Sprintf("(no log: %v)", err)
+		return res
+	}
+	defer os.Remove(tmpLog) // a no-op once kept
+
+	args := []string{"-test.run", "^" + tc.name + "$", "-test.count=1", "-test.v"}
+	fmt.Fprintf(log, "# rerun: %s\n# seed: %d\n# test: %s %s, run %d of %d\n# binary: %s %s (in %s)\n# started: %s\n\n",
+		rerunCommand(cfg, tc, res.seed), res.seed, tc.pkg.rel, tc.name, run, cfg.runs,
+		tc.pkg.binary, fmt.Sprintf("-test.run '^%s$' -test.count=1 -test.v", tc.name), tc.pkg.dir, time.Now().Format(time.RFC3339))
+
+	cmd := exec.Command(tc.pkg.binary, args...)
+	cmd.Dir = tc.pkg.dir
+	cmd.Env = append(os.Environ(), "RAFTLAB_SEED="+strconv.FormatInt(res.seed, 10))
+	if cfg.verbose {
+		cmd.Env = append(cmd.Env, "RAFTLAB_DEBUG=1")
+	}
+	// A file, not a pipe: Wait then does not wait for grandchildren that
+	// inherited it, and nothing is buffered in the runner.
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+
+	start := time.Now()
+	var footer string
+	if err := cmd.Start(); err != nil {
+		footer = fmt.Sprintf("FAIL: could not start: %v", err)
+	} else {
+		footer = wait(ctx, cmd, cfg.timeout, &res)
+		// Whatever the test left behind in its group goes too.
+		killGroup(cmd)
+	}
+	res.seconds = time.Since(start).Seconds()
+	fmt.Fprintf(log, "\n# result: %s (after %.2fs)\n", footer, res.seconds)
+	log.Close()
+
+	if res.passed || res.stopped {
+		return res
+	}
+	res.logPath = keepLog(tmpLog, filepath.Join(cfg.logDir, logName(tc, run)))
+	return res
+}
+
+// wait waits for the started cmd to exit, the timeout, or ctx to end, and
+// fills in res.passed, res.timedOut or res.stopped. It returns the log's
+// closing line.
+func wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, res *runResult) string {
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+
+	select {
+	case err := <-exited:
+		if err != nil {
+			return fmt.Sprintf("FAIL: %v", err)
+		}
+		res.passed = true
+		return "PASS"
+	case <-ctx.Done():
+		killGroup(cmd)
+		<-exited
+		res.stopped = true
+		return "STOPPED: the runner was interrupted; process group killed"
+	case <-timer.C:
+	}
+
+	// Timed out: ask the Go runtime for a goroutine dump (SIGQUIT makes
+	// it print every stack and exit), then kill the whole group.
+	res.timedOut = true
+	cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-exited:
+	case <-time.After(quitGrace):
+		killGroup(cmd)
+		<-exited
+	case <-ctx.Done():
+		killGroup(cmd)
+		<-exited
+	}
+	return fmt.Sprintf("FAIL: TIMED OUT: still running after -timeout %v; sent SIGQUIT (goroutine dump above), then killed its process group", timeout)
+}
+
+// keepLog moves a failed run's log from tmp to dst and returns dst, or
+// explains in its place why it could not.
+func keepLog(tmp, dst string) string {
+	if err := os.Rename(tmp, dst); err == nil {
+		return dst
+	}
+	// Another file system: copy.
+	src, err := os.Open(tmp)
+	if err != nil {
+		return fmt.Sprintf("(log lost: %v)", err)
+	}
+	defer src.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return fmt.Sprintf("(log lost: %v)", err)
+	}
+	_, err = io.Copy(out, src)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Sprintf("(log lost: %v)", err)
+	}
+	return dst
+}

@@ -1,0 +1,201 @@
+package main
+
+// Reporting: the closing table, the -json document and the -list output.
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"text/tabwriter"
+)
+
+// testStats aggregates the finished runs of one test.
+type testStats struct {
+	tc                   testCase
+	runs, fails, timeout int
+	mean, stddev, max    float64 // seconds; stddev is the sample one (n-1)
+}
+
+// aggregate returns the stats of every test with a finished run, in the
+// order of res.tests (package, part, name).
+func aggregate(res *results) []testStats {
+	byTest := map[testCase][]runResult{}
+	for _, rr := range res.runs {
+		byTest[rr.tc] = append(byTest[rr.tc], rr)
+	}
+	var out []testStats
+	for _, tc := range res.tests {
+		runs := byTest[tc]
+		if len(runs) == 0 {
+			continue
+		}
+		s := testStats{tc: tc, runs: len(runs)}
+		var sum float64
+		for _, rr := range runs {
+			if !rr.passed {
+				s.fails++
+			}
+			if rr.timedOut {
+				s.timeout++
+			}
+			sum += rr.seconds
+			s.max = math.Max(s.max, rr.seconds)
+		}
+		s.mean = sum / float64(len(runs))
+		if len(runs) > 1 {
+			var sq float64
+			for _, rr := range runs {
+				sq += (rr.seconds - s.mean) * (rr.seconds - s.mean)
+			}
+			s.stddev = math.Sqrt(sq / float64(len(runs)-1))
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// sortedRuns returns the finished runs ordered by test (as in res.tests),
+// then run number.
+func sortedRuns(res *results) []runResult {
+	rank := map[testCase]int{}
+	for i, tc := range res.tests {
+		rank[tc] = i
+	}
+	runs := append([]runResult(nil), res.runs...)
+	sort.Slice(runs, func(i, j int) bool {
+		a, b := runs[i], runs[j]
+		if rank[a.tc] != rank[b.tc] {
+			return rank[a.tc] < rank[b.tc]
+		}
+		return a.run < b.run
+	})
+	return runs
+}
+
+// printTable prints the closing table, its TOTAL line, and the kept logs of
+// the failed runs.
+func printTable(w io.Writer, res *results) {
+	stats := aggregate(res)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PACKAGE\tTEST\tRUNS\tFAILS\tMEAN±SD S\tMAX S")
+	for _, s := range stats {
+		fails := fmt.Sprint(s.fails)
+		if s.timeout > 0 {
+			fails += fmt.Sprintf(" (%d timeout)", s.timeout)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.2f ± %.2f\t%.2f\n",
+			s.tc.pkg.rel, s.tc.name, s.runs, fails, s.mean, s.stddev, s.max)
+	}
+	fmt.Fprintf(tw, "TOTAL\t%d tests\t%d\t%d\twall %.1fs\n",
+		len(stats), len(res.runs), res.fails(), res.wall.Seconds())
+	tw.Flush()
+
+	if res.stopped > 0 {
+		fmt.Fprintf(w, "%d run(s) stopped before finishing, not counted\n", res.stopped)
+	}
+	if res.failedFast {
+		fmt.Fprintln(w, "-failfast: stopped after the first failure")
+	}
+	if res.fails() == 0 {
+		return
+	}
+	fmt.Fprintln(w, "logs of failed runs:")
+	for _, rr := range sortedRuns(res) {
+		if rr.passed {
+			continue
+		}
+		note := ""
+		if rr.timedOut {
+			note = " (timed out)"
+		}
+		fmt.Fprintf(w, "  %s%s\n", rr.logPath, note)
+	}
+}
+
+// printList prints tests grouped by package and part.
+func printList(w io.Writer, tests []testCase) {
+	var lastPkg *pkg
+	lastPart := ""
+	for _, tc := range tests {
+		if tc.pkg != lastPkg {
+			fmt.Fprintf(w, "%s (%s)\n", tc.pkg.rel, tc.pkg.importPath)
+			lastPkg, lastPart = tc.pkg, ""
+		}
+		if tc.part != lastPart {
+			fmt.Fprintf(w, "  %s\n", tc.part)
+			lastPart = tc.part
+		}
+		fmt.Fprintf(w, "    %s\n", tc.name)
+	}
+}
+
+// The -json document. Field names are part of the runner's interface.
+type jsonDoc struct {
+	Race        bool       `json:"race"`
+	RunsPerTest int        `json:"runs_per_test"`
+	Parallel    int        `json:"parallel"`
+	Timeout     string     `json:"timeout"`
+	WallSeconds float64    `json:"wall_seconds"`
+	TotalRuns   int        `json:"total_runs"`
+	TotalFails  int        `json:"total_fails"`
+	StoppedRuns int        `json:"stopped_runs"`
+	Interrupted bool       `json:"interrupted"`
+	FailedFast  bool       `json:"failed_fast"`
+	Runs        []jsonRun  `json:"runs"`
+	Tests       []jsonTest `json:"tests"`
+}
+
+type jsonRun struct {
+	Package  string  `json:"package"` // import path
+	Dir      string  `json:"dir"`     // ./raft
+	Test     string  `json:"test"`
+	Part     string  `json:"part"`
+	Run      int     `json:"run"`
+	Seed     int64   `json:"seed"`
+	Passed   bool    `json:"passed"`
+	TimedOut bool    `json:"timed_out"`
+	Seconds  float64 `json:"seconds"`
+	Log      string  `json:"log,omitempty"`
+}
+
+type jsonTest struct {
+	Package       string  `json:"package"`
+	Dir           string  `json:"dir"`
+	Test          string  `json:"test"`
+	Part          string  `json:"part"`
+	Runs          int     `json:"runs"`
+	Fails         int     `json:"fails"`
+	Timeouts      int     `json:"timeouts"`
+	MeanSeconds   float64 `json:"mean_seconds"`
+	StddevSeconds float64 `json:"stddev_seconds"`
+	MaxSeconds    float64 `json:"max_seconds"`
+}
+
+func writeJSON(w io.Writer, cfg config, res *results) error {
+	doc := jsonDoc{
+		Race: cfg.race, RunsPerTest: cfg.runs, Parallel: cfg.parallel,
+		Timeout: cfg.timeout.String(), WallSeconds: res.wall.Seconds(),
+		TotalRuns: len(res.runs), TotalFails: res.fails(), StoppedRuns: res.stopped,
+		Interrupted: res.interrupted, FailedFast: res.failedFast,
+		Runs: []jsonRun{}, Tests: []jsonTest{},
+	}
+	for _, rr := range sortedRuns(res) {
+		doc.Runs = append(doc.Runs, jsonRun{
+			Package: rr.tc.pkg.importPath, Dir: rr.tc.pkg.rel, Test: rr.tc.name,
+			Part: rr.tc.part, Run: rr.run, Seed: rr.seed, Passed: rr.passed,
+			TimedOut: rr.timedOut, Seconds: rr.seconds, Log: rr.logPath,
+		})
+	}
+	for _, s := range aggregate(res) {
+		doc.Tests = append(doc.Tests, jsonTest{
+			Package: s.tc.pkg.importPath, Dir: s.tc.pkg.rel, Test: s.tc.name,
+			Part: s.tc.part, Runs: s.runs, Fails: s.fails, Timeouts: s.timeout,
+			MeanSeconds: s.mean, StddevSeconds: s.stddev, MaxSeconds: s.max,
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}

@@ -1,0 +1,256 @@
+// Command raftlab (the module root) is the test runner: it runs single tests
+// of the module many times, in parallel, each in its own process, and says
+// how often each one failed and how long it took.
+//
+// Usage:
+//
+//	go run . [flags] [pattern ...]
+//
+// Each needed package's test binary is compiled once (go test -c, with -race
+// when asked) into a temporary directory that is removed at exit. Every run
+// is one process: the binary started in its package directory with
+// -test.run '^Name$' -test.count=1 -test.v, in a process group of its own.
+//
+// Patterns (they combine: packages restrict where, the others union over which
+// tests; a pattern that matches nothing is a usage error naming it):
+//
+//	./raft, ./..., .       a package pattern (anything containing "/", or "." or "..")
+//	3A, 4B                 a part: the trailing digit+capital of test names
+//	TestBasic4B            a test, when it is exactly the name of one
+//	Figure8|Snapshot       otherwise a regular expression on test names
+//
+// With no package pattern the packages are those of `go list ./...` (which
+// skips testdata/) minus the runner's own package at the module root; name it
+// as "." to run the runner's tests. The fixture package is run only when
+// named: go run . ./testdata/fixture. Packages with no tests are skipped.
+//
+// Flags:
+//
+//	-n N         runs per test (default 1)
+//	-p P         runs at once (default: number of CPUs)
+//	-race        build the test binaries with the race detector
+//	-timeout D   limit per run (default 10m); a run over it gets SIGQUIT
+//	             (goroutine dump into its log), then its process group SIGKILL,
+//	             and counts as a failure marked timed out
+//	-o DIR       where logs of failed runs are kept (default test-logs);
+//	             each is named <pkg>_<Test>_run<N>.log and headed by the
+//	             command line that reruns it and the network seed
+//	-list        print the selected tests grouped by package and part, run nothing
+//	-json FILE   write per-run records and per-test aggregates as one JSON document
+//	-failfast    after the first failed run start no new run and stop the
+//	             running ones (they are left out of the table, like Ctrl-C)
+//	-v           set RAFTLAB_DEBUG=1 for the tests (their debug log)
+//
+// Output: on a terminal a live progress line (done/total, failures, elapsed,
+// estimated time left) and a line per failure; otherwise (CI) one plain line
+// per finished run. At the end a table (package, test, runs, fails,
+// mean ± stddev seconds, max seconds), a TOTAL line, and the failed logs.
+//
+// Ctrl-C (SIGINT or SIGTERM) starts no new run, kills the process groups of
+// the running ones, and prints the table of the runs that finished; a second
+// Ctrl-C exits at once.
+//
+// Exit status: 0 when every run passed; 1 when a run failed or timed out, a
+// build failed, or the runner was interrupted; 2 for bad usage (bad flag
+// value, unknown package, a pattern that matches no test), with a message.
+//
+// Environment passed to every run:
+//
+//	RAFTLAB_SEED=<int64>  a fresh random seed per run for labrpc's fault
+//	                      schedule, recorded in the log header and -json
+//	RAFTLAB_DEBUG=1       only with -v
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// config is the parsed command line.
+type config struct {
+	runs     int
+	parallel int
+	race     bool
+	timeout  time.Duration
+	logDir   string
+	list     bool
+	jsonPath string
+	failFast bool
+	verbose  bool
+	patterns []string
+}
+
+// usageError is bad input on the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
+
+// errFailed means the runner did its job and some run failed (or the runner
+// was interrupted); the details are already printed. Exit status 1.
+var errFailed = errors.New("some runs failed")
+
+func main() {
+	os.Exit(mainStatus(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// mainStatus runs the runner and returns its exit status.
+func mainStatus(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if err == flag.ErrHelp {
+		return 0
+	}
+	if err == nil {
+		err = run(cfg, stdout, stderr)
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "raftlab: %v\nrun 'go run . -h' for usage\n", err)
+		return 2
+	case err == errFailed:
+		return 1
+	default:
+		fmt.Fprintf(stderr, "raftlab: %v\n", err)
+		return 1
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("raftlab", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: go run . [flags] [pattern ...]\n"+
+			"patterns: ./pkg (package), 3A (part), TestName, or a regexp on test names\n"+
+			"exit status: 0 all passed, 1 a run failed, 2 bad usage\nflags:\n")
+		fs.PrintDefaults()
+	}
+	fs.IntVar(&cfg.runs, "n", 1, "runs per test")
+	fs.IntVar(&cfg.parallel, "p", runtime.NumCPU(), "parallel runs")
+	fs.BoolVar(&cfg.race, "race", false, "build test binaries with the race detector")
+	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "time limit per run")
+	fs.StringVar(&cfg.logDir, "o", "test-logs", "directory for the logs of failed runs")
+	fs.BoolVar(&cfg.list, "list", false, "list the selected tests by package and part, run nothing")
+	fs.StringVar(&cfg.jsonPath, "json", "", "write machine-readable results to `FILE`")
+	fs.BoolVar(&cfg.failFast, "failfast", false, "stop at the first failed run")
+	fs.BoolVar(&cfg.verbose, "v", false, "set RAFTLAB_DEBUG=1 for the tests")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return cfg, err
+		}
+		// The flag package has printed what was wrong and the usage.
+		return cfg, usageError{err.Error()}
+	}
+	cfg.patterns = fs.Args()
+	switch {
+	case cfg.runs < 1:
+		return cfg, usagef("-n must be at least 1, got %d", cfg.runs)
+	case cfg.parallel < 1:
+		return cfg, usagef("-p must be at least 1, got %d", cfg.parallel)
+	case cfg.timeout <= 0:
+		return cfg, usagef("-timeout must be positive, got %v", cfg.timeout)
+	case cfg.logDir == "":
+		return cfg, usagef("-o must name a directory")
+	}
+	return cfg, nil
+}
+
+// run is the whole runner after flag parsing: select, build, list or run,
+// report. It returns nil, errFailed, a usageError, or another error.
+func run(cfg config, stdout, stderr io.Writer) error {
+	// The first signal cancels ctx (no new runs, running ones killed);
+	// a second one exits at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		if _, ok := <-sigs; !ok {
+			return
+		}
+		cancel()
+		<-sigs
+		fmt.Fprintln(stderr, "raftlab: interrupted twice, exiting")
+		os.Exit(1)
+	}()
+
+	pkgs, err := selectPackages(ctx, cfg.patterns)
+	if err != nil {
+		return err
+	}
+	var jsonFile *os.File
+	if cfg.jsonPath != "" && !cfg.list {
+		if jsonFile, err = os.Create(cfg.jsonPath); err != nil {
+			return usagef("-json: %v", err)
+		}
+		defer jsonFile.Close()
+	}
+	if !cfg.list {
+		if err := os.MkdirAll(cfg.logDir, 0o755); err != nil {
+			return usagef("-o: %v", err)
+		}
+	}
+
+	tmp, err := os.MkdirTemp("", "raftlab-run-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	buildStart := time.Now()
+	if err := buildAll(ctx, pkgs, tmp, cfg.race, cfg.parallel); err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "raftlab: interrupted while building")
+			return errFailed
+		}
+		return err
+	}
+	tests, err := selectTests(pkgs, cfg.patterns)
+	if err != nil {
+		return err
+	}
+	if cfg.list {
+		printList(stdout, tests)
+		return nil
+	}
+	race := ""
+	if cfg.race {
+		race = ", -race"
+	}
+	fmt.Fprintf(stdout, "built %d package(s) in %.1fs; running %d test(s) x %d = %d runs, %d at once%s, timeout %v\n",
+		len(pkgs), time.Since(buildStart).Seconds(), len(tests), cfg.runs,
+		len(tests)*cfg.runs, cfg.parallel, race, cfg.timeout)
+
+	res := schedule(ctx, cfg, tests, tmp, stdout)
+
+	printTable(stdout, res)
+	if jsonFile != nil {
+		if err := writeJSON(jsonFile, cfg, res); err != nil {
+			fmt.Fprintf(stderr, "raftlab: -json: %v\n", err)
+			return errFailed
+		}
+	}
+	switch {
+	case res.interrupted:
+		fmt.Fprintln(stdout, "interrupted: the table shows only the runs that finished")
+		return errFailed
+	case res.fails() > 0:
+		return errFailed
+	}
+	return nil
+}

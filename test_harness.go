@@ -132,13 +132,9 @@ func mainStatus(args []string, stdout, stderr io.Writer) int {
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var cfg config
 	fs := flag.NewFlagSet("raftlab", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: go run . [flags] [pattern ...]\n"+
-			"patterns: ./pkg (package), 3A (part), TestName, or a regexp on test names\n"+
-			"exit status: 0 all passed, 1 a run failed, 2 bad usage\nflags:\n")
-		fs.PrintDefaults()
-	}
+	// Errors are reported once, by mainStatus; the usage only on -h.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	fs.IntVar(&cfg.runs, "n", 1, "runs per test")
 	fs.IntVar(&cfg.parallel, "p", runtime.NumCPU(), "parallel runs")
 	fs.BoolVar(&cfg.race, "race", false, "build test binaries with the race detector")
@@ -150,9 +146,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.verbose, "v", false, "set RAFTLAB_DEBUG=1 for the tests")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
+			fmt.Fprintf(stderr, "usage: go run . [flags] [pattern ...]\n"+
+				"patterns: ./pkg (package), 3A (part), TestName, or a regexp on test names\n"+
+				"exit status: 0 all passed, 1 a run failed, 2 bad usage\nflags:\n")
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
 			return cfg, err
 		}
-		// The flag package has printed what was wrong and the usage.
 		return cfg, usageError{err.Error()}
 	}
 	cfg.patterns = fs.Args()

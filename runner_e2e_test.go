@@ -1,0 +1,385 @@
+package main
+
+// End-to-end tests: the compiled runner against testdata/fixture.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const fixture = "./testdata/fixture"
+
+var (
+	runnerOnce sync.Once
+	runnerPath string
+	runnerErr  error
+	runnerDir  string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if runnerDir != "" {
+		os.RemoveAll(runnerDir)
+	}
+	os.Exit(code)
+}
+
+// runnerBinary builds the runner once for all end-to-end tests.
+func runnerBinary(t *testing.T) string {
+	t.Helper()
+	runnerOnce.Do(func() {
+		if runnerDir, runnerErr = os.MkdirTemp("", "raftlab-runner-test-"); runnerErr != nil {
+			return
+		}
+		runnerPath = filepath.Join(runnerDir, "raftlab")
+		out, err := exec.Command("go", "build", "-o", runnerPath, ".").CombinedOutput()
+		if err != nil {
+			runnerErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if runnerErr != nil {
+		t.Fatal(runnerErr)
+	}
+	return runnerPath
+}
+
+// runner is one finished invocation of the compiled runner.
+type runner struct {
+	status         int
+	stdout, stderr string
+}
+
+// runRunner runs the runner with args and extra environment, giving up
+// after limit.
+func runRunner(t *testing.T, limit time.Duration, env []string, args ...string) runner {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, runnerBinary(t), args...)
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("runner %q still running after %v\nstdout:\n%s\nstderr:\n%s", args, limit, &stdout, &stderr)
+	}
+	r := runner{stdout: stdout.String(), stderr: stderr.String()}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.status = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("runner %q: %v", args, err)
+	}
+	return r
+}
+
+// tableRow matches the closing-table row of a test and captures runs and
+// fails.
+func tableRow(test string) *regexp.Regexp {
+	return regexp.MustCompile(`(?m)^\./testdata/fixture +` + test + ` +(\d+) +(\d+)`)
+}
+
+func wantRow(t *testing.T, out, test string, runs, fails int) {
+	t.Helper()
+	m := tableRow(test).FindStringSubmatch(out)
+	if m == nil {
+		t.Errorf("no table row for %s in:\n%s", test, out)
+		return
+	}
+	if m[1] != strconv.Itoa(runs) || m[2] != strconv.Itoa(fails) {
+		t.Errorf("%s: runs %s fails %s, want %d and %d; output:\n%s", test, m[1], m[2], runs, fails, out)
+	}
+}
+
+func TestFailingRunKeepsLogWithRerunAndSeed(t *testing.T) {
+	logs := t.TempDir()
+	jsonPath := filepath.Join(t.TempDir(), "results.json")
+	r := runRunner(t, 2*time.Minute, nil,
+		"-n", "2", "-v", "-o", logs, "-json", jsonPath, fixture, "TestPass1A", "TestFail1A")
+	if r.status != 1 {
+		t.Fatalf("exit status %d, want 1\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+	wantRow(t, r.stdout, "TestFail1A", 2, 2)
+	wantRow(t, r.stdout, "TestPass1A", 2, 0)
+	if !regexp.MustCompile(`(?m)^TOTAL +2 tests +4 +2 +wall`).MatchString(r.stdout) {
+		t.Errorf("no TOTAL line with 4 runs and 2 fails in:\n%s", r.stdout)
+	}
+
+	entries, err := os.ReadDir(logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, e := range entries {
+		kept = append(kept, e.Name())
+	}
+	want := "testdata_fixture_TestFail1A_run1.log testdata_fixture_TestFail1A_run2.log"
+	if strings.Join(kept, " ") != want {
+		t.Fatalf("kept logs %q, want only the failed runs' %q", kept, want)
+	}
+
+	seeds := map[string]int64{}
+	for _, name := range kept {
+		path := filepath.Join(logs, name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := string(data)
+		m := regexp.MustCompile(`^# rerun: RAFTLAB_SEED=(-?\d+) RAFTLAB_DEBUG=1 go test -count=1 -v -run '\^TestFail1A\$' \./testdata/fixture\n# seed: (-?\d+)\n`).FindStringSubmatch(log)
+		if m == nil || m[1] != m[2] {
+			t.Errorf("%s does not start with a rerun command and the same seed:\n%s", name, log)
+			continue
+		}
+		if !strings.Contains(log, "fixture: RAFTLAB_SEED="+m[1]+" RAFTLAB_DEBUG=1") {
+			t.Errorf("%s: the test did not see seed %s and RAFTLAB_DEBUG=1 (from -v):\n%s", name, m[1], log)
+		}
+		if !strings.Contains(log, "failing on purpose") || !strings.Contains(log, "# result: FAIL") {
+			t.Errorf("%s is not the whole log of the failure:\n%s", name, log)
+		}
+		seeds[path], _ = strconv.ParseInt(m[1], 10, 64)
+		if !strings.Contains(r.stdout, path) {
+			t.Errorf("%s not listed after the table:\n%s", path, r.stdout)
+		}
+	}
+
+	var doc jsonDoc
+	data, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("-json output: %v\n%s", err, data)
+	}
+	if doc.TotalRuns != 4 || doc.TotalFails != 2 || len(doc.Runs) != 4 || len(doc.Tests) != 2 {
+		t.Fatalf("-json totals: %d runs, %d fails, %d run records, %d tests; want 4, 2, 4, 2\n%s",
+			doc.TotalRuns, doc.TotalFails, len(doc.Runs), len(doc.Tests), data)
+	}
+	for _, run := range doc.Runs {
+		failing := run.Test == "TestFail1A"
+		if run.Passed == failing || run.Package != "raftlab/testdata/fixture" || run.TimedOut {
+			t.Errorf("-json run record %+v", run)
+		}
+		if failing && seeds[run.Log] != run.Seed {
+			t.Errorf("-json run %d of %s: seed %d and log %q; the logs have %v", run.Run, run.Test, run.Seed, run.Log, seeds)
+		}
+	}
+}
+
+func TestAllPassingExitsZero(t *testing.T) {
+	logs := t.TempDir()
+	r := runRunner(t, 2*time.Minute, nil, "-n", "3", "-p", "3", "-o", logs, fixture, "TestPass1A")
+	if r.status != 0 {
+		t.Fatalf("exit status %d, want 0\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+	wantRow(t, r.stdout, "TestPass1A", 3, 0)
+	if entries, _ := os.ReadDir(logs); len(entries) != 0 {
+		t.Errorf("logs kept although every run passed: %v", entries)
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	cases := []struct {
+		args    []string
+		mention string
+	}{
+		{[]string{"-n", "0", fixture}, "-n must be at least 1"},
+		{[]string{fixture, "9Z"}, `"9Z"`},
+		{[]string{fixture, "TestPass1A", "NoSuchTest"}, `"NoSuchTest"`},
+		{[]string{fixture, "Test(Pass"}, `"Test(Pass"`},
+		{[]string{"./no/such/dir"}, "./no/such/dir"},
+	}
+	for _, c := range cases {
+		r := runRunner(t, time.Minute, nil, append([]string{"-o", t.TempDir()}, c.args...)...)
+		if r.status != 2 || !strings.Contains(r.stderr, c.mention) {
+			t.Errorf("runner %q: exit status %d, stderr %q; want 2 and a message naming %s",
+				c.args, r.status, r.stderr, c.mention)
+		}
+	}
+}
+
+func TestListGroupsFixture(t *testing.T) {
+	r := runRunner(t, time.Minute, nil, "-list", fixture)
+	want := "./testdata/fixture (raftlab/testdata/fixture)\n  1A\n    TestFail1A\n    TestPass1A\n  1B\n    TestHang1B\n"
+	if r.status != 0 || r.stdout != want {
+		t.Errorf("-list: exit status %d, output:\n%s\nwant 0 and:\n%s\nstderr:\n%s", r.status, r.stdout, want, r.stderr)
+	}
+}
+
+// hangEnv makes TestHang1B hang and report its pid and its child's in dir.
+// Whatever a failed test leaves running is killed at cleanup.
+func hangEnv(t *testing.T, dir string) []string {
+	t.Cleanup(func() {
+		for _, pid := range hangPids(t, dir) {
+			if alive(pid) {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	return []string{"RAFTLAB_FIXTURE_HANG=1", "RAFTLAB_FIXTURE_PIDDIR=" + dir}
+}
+
+// hangPids returns the pids (test process, its child) recorded by every
+// TestHang1B process in dir.
+func hangPids(t *testing.T, dir string) []int {
+	t.Helper()
+	tests, _ := filepath.Glob(filepath.Join(dir, "test.*"))
+	var pids []int
+	for _, f := range tests {
+		if strings.HasSuffix(f, ".tmp") {
+			continue
+		}
+		for _, name := range []string{f, filepath.Join(dir, "child."+strings.TrimPrefix(filepath.Base(f), "test."))} {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pid, err := strconv.Atoi(string(data))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// alive reports whether pid is a running (not zombie) process.
+func alive(pid int) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return syscall.Kill(pid, 0) == nil
+	}
+	// The state follows the command name in parentheses.
+	s := string(data)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(fields) > 0 && fields[0] != "Z" && fields[0] != "X"
+}
+
+// wantAllDead fails unless every pid is gone within the deadline. The
+// test's child is reparented when the test dies and may take a moment to be
+// reaped.
+func wantAllDead(t *testing.T, pids []int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, pid := range pids {
+		for alive(pid) {
+			if time.Now().After(deadline) {
+				t.Errorf("process %d (a test process or its child) is still running", pid)
+				syscall.Kill(pid, syscall.SIGKILL)
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+func TestHangingRunIsKilledByTimeout(t *testing.T) {
+	logs, pidDir := t.TempDir(), t.TempDir()
+	start := time.Now()
+	r := runRunner(t, 2*time.Minute, hangEnv(t, pidDir), "-timeout", "1s", "-o", logs, fixture, "TestHang1B")
+	if r.status != 1 {
+		t.Fatalf("exit status %d, want 1\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+	t.Logf("runner took %v", time.Since(start))
+	wantRow(t, r.stdout, "TestHang1B", 1, 1)
+	pids := hangPids(t, pidDir)
+	if len(pids) != 2 {
+		t.Fatalf("pids recorded by the hanging test: %v, want the test's and its child's", pids)
+	}
+	wantAllDead(t, pids)
+	data, err := os.ReadFile(filepath.Join(logs, "testdata_fixture_TestHang1B_run1.log"))
+	if err != nil {
+		t.Fatalf("log of the timed-out run: %v\nstdout:\n%s", err, r.stdout)
+	}
+	if log := string(data); !strings.Contains(log, "TIMED OUT") || !strings.Contains(log, "goroutine ") {
+		t.Errorf("the timed-out run's log does not say so or lacks the goroutine dump:\n%s", log)
+	}
+}
+
+func TestInterruptKillsRunsAndPrintsTable(t *testing.T) {
+	logs, pidDir := t.TempDir(), t.TempDir()
+	cmd := exec.Command(runnerBinary(t), "-p", "2", "-o", logs, fixture, "TestPass1A", "TestHang1B")
+	cmd.Env = append(os.Environ(), hangEnv(t, pidDir)...)
+	stdoutPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	// Collect the runner's output; note when TestPass1A has finished.
+	var mu sync.Mutex
+	var stdout strings.Builder
+	passed := make(chan struct{})
+	eof := make(chan struct{})
+	go func() {
+		defer close(eof)
+		sc := bufio.NewScanner(stdoutPipe)
+		once := sync.Once{}
+		for sc.Scan() {
+			mu.Lock()
+			stdout.WriteString(sc.Text() + "\n")
+			mu.Unlock()
+			if strings.Contains(sc.Text(), "ok   ./testdata/fixture TestPass1A") {
+				once.Do(func() { close(passed) })
+			}
+		}
+	}()
+	output := func() string { mu.Lock(); defer mu.Unlock(); return stdout.String() }
+
+	// Interrupt once TestPass1A has finished and TestHang1B is hanging.
+	deadline := time.After(time.Minute)
+	for hanging := false; !hanging; {
+		select {
+		case <-passed:
+			passed = nil
+		case <-deadline:
+			t.Fatalf("TestPass1A did not finish or TestHang1B did not start within a minute\nstdout:\n%s\nstderr:\n%s", output(), &stderr)
+		case <-time.After(20 * time.Millisecond):
+		}
+		hanging = passed == nil && len(hangPids(t, pidDir)) == 2
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+
+	exited := make(chan error, 1)
+	go func() { <-eof; exited <- cmd.Wait() }()
+	select {
+	case err = <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("runner still running 30s after SIGINT\nstdout:\n%s", output())
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() == 0 {
+		t.Errorf("runner exited with %v after SIGINT, want a non-zero status", err)
+	}
+	out := output()
+	wantRow(t, out, "TestPass1A", 1, 0)
+	if tableRow("TestHang1B").MatchString(out) {
+		t.Errorf("the killed TestHang1B run is in the table; only finished runs belong there:\n%s", out)
+	}
+	if !strings.Contains(out, "interrupted") {
+		t.Errorf("the output does not say it was interrupted:\n%s", out)
+	}
+	wantAllDead(t, hangPids(t, pidDir))
+}

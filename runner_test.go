@@ -1,0 +1,218 @@
+package main
+
+// Unit tests of the runner's pure parts: patterns, flags, the table.
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPartOf(t *testing.T) {
+	for name, want := range map[string]string{
+		"TestInitialElection3A":   "3A",
+		"TestBasic4B":             "4B",
+		"TestFigure8Unreliable3C": "3C",
+		"TestHelper":              "-",
+		"TestLower3a":             "-",
+		"Test3":                   "-",
+		"X":                       "-",
+	} {
+		if got := partOf(name); got != want {
+			t.Errorf("partOf(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestIsPackagePattern(t *testing.T) {
+	for pat, want := range map[string]bool{
+		"./raft": true, "./...": true, ".": true, "..": true, "raftlab/raft": true,
+		"./testdata/fixture": true, "3A": false, "TestBasic4B": false, "Figure8|Snap": false,
+	} {
+		if got := isPackagePattern(pat); got != want {
+			t.Errorf("isPackagePattern(%q) = %v, want %v", pat, got, want)
+		}
+	}
+}
+
+// fakePkgs is two packages whose tests are listed out of order.
+func fakePkgs() []*pkg {
+	return []*pkg{
+		{rel: "./raft", key: "raft", tests: []string{
+			"TestFigure83C", "TestBasicAgree3B", "TestReElection3A",
+			"TestInitialElection3A", "TestHelper", "TestBasicAgree3BX"}},
+		{rel: "./kvraft", key: "kvraft", tests: []string{"TestSnapshot4B", "TestBasic4A"}},
+	}
+}
+
+func names(tests []testCase) string {
+	var s []string
+	for _, tc := range tests {
+		s = append(s, tc.pkg.key+"."+tc.name)
+	}
+	return strings.Join(s, " ")
+}
+
+func TestSelectTests(t *testing.T) {
+	cases := []struct {
+		patterns []string
+		want     string
+	}{
+		{nil, "kvraft.TestBasic4A kvraft.TestSnapshot4B raft.TestBasicAgree3BX raft.TestHelper " +
+			"raft.TestInitialElection3A raft.TestReElection3A raft.TestBasicAgree3B raft.TestFigure83C"},
+		{[]string{"./raft", "./kvraft"}, "kvraft.TestBasic4A kvraft.TestSnapshot4B raft.TestBasicAgree3BX raft.TestHelper " +
+			"raft.TestInitialElection3A raft.TestReElection3A raft.TestBasicAgree3B raft.TestFigure83C"},
+		{[]string{"3A"}, "raft.TestInitialElection3A raft.TestReElection3A"},
+		{[]string{"3A", "4B"}, "kvraft.TestSnapshot4B raft.TestInitialElection3A raft.TestReElection3A"},
+		// An exact name is that test only, not a regexp that also
+		// matches TestBasicAgree3BX.
+		{[]string{"TestBasicAgree3B"}, "raft.TestBasicAgree3B"},
+		// TestBasicAgree3BX has no part ("BX" is not one): it sorts first.
+		{[]string{"Basic"}, "kvraft.TestBasic4A raft.TestBasicAgree3BX raft.TestBasicAgree3B"},
+		{[]string{"Figure|Snapshot"}, "kvraft.TestSnapshot4B raft.TestFigure83C"},
+		// A test matched twice is selected once.
+		{[]string{"3A", "Election"}, "raft.TestInitialElection3A raft.TestReElection3A"},
+	}
+	for _, c := range cases {
+		got, err := selectTests(fakePkgs(), c.patterns)
+		if err != nil {
+			t.Errorf("selectTests(%q): %v", c.patterns, err)
+			continue
+		}
+		if names(got) != c.want {
+			t.Errorf("selectTests(%q)\n got  %s\n want %s", c.patterns, names(got), c.want)
+		}
+	}
+}
+
+func TestSelectTestsErrors(t *testing.T) {
+	cases := []struct {
+		patterns []string
+		mention  string // the error must name the pattern at fault
+	}{
+		{[]string{"3A", "5A"}, `"5A"`},
+		{[]string{"NoSuchTest"}, `"NoSuchTest"`},
+		{[]string{"Test(Basic"}, `"Test(Basic"`},
+	}
+	for _, c := range cases {
+		_, err := selectTests(fakePkgs(), c.patterns)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("selectTests(%q) = %v, want a usage error", c.patterns, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.mention) {
+			t.Errorf("selectTests(%q) error %q does not name %s", c.patterns, err, c.mention)
+		}
+	}
+	if _, err := selectTests([]*pkg{{rel: "./x"}}, nil); err == nil {
+		t.Errorf("selectTests of a package without tests succeeded, want a usage error")
+	}
+}
+
+func TestParseFlagsRejectsBadValues(t *testing.T) {
+	cases := []struct {
+		args    []string
+		mention string
+	}{
+		{[]string{"-n", "0"}, "-n must be at least 1"},
+		{[]string{"-p", "-1"}, "-p must be at least 1"},
+		{[]string{"-timeout", "0s"}, "-timeout must be positive"},
+		{[]string{"-timeout", "soon"}, "invalid value"},
+		{[]string{"-o", ""}, "-o must name a directory"},
+		{[]string{"-bogus"}, "bogus"},
+	}
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		if got := mainStatus(c.args, &stdout, &stderr); got != 2 {
+			t.Errorf("mainStatus(%q) = %d, want 2; stderr:\n%s", c.args, got, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), c.mention) {
+			t.Errorf("mainStatus(%q) stderr does not say %q:\n%s", c.args, c.mention, stderr.String())
+		}
+	}
+}
+
+func TestParseFlagsDefaults(t *testing.T) {
+	cfg, err := parseFlags([]string{"-race", "3A", "./raft"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.runs != 1 || cfg.parallel < 1 || !cfg.race || cfg.timeout != 10*time.Minute ||
+		cfg.logDir != "test-logs" || len(cfg.patterns) != 2 {
+		t.Errorf("parseFlags defaults: %+v", cfg)
+	}
+}
+
+func TestRerunCommand(t *testing.T) {
+	tc := testCase{pkg: &pkg{rel: "./raft"}, name: "TestX3A", part: "3A"}
+	cfg := config{race: true, timeout: 10 * time.Minute}
+	want := "RAFTLAB_SEED=123 go test -race -count=1 -v -run '^TestX3A$' ./raft"
+	if got := rerunCommand(cfg, tc, 123); got != want {
+		t.Errorf("rerunCommand = %q, want %q", got, want)
+	}
+	cfg = config{verbose: true, timeout: 30 * time.Second}
+	want = "RAFTLAB_SEED=-5 RAFTLAB_DEBUG=1 go test -timeout 30s -count=1 -v -run '^TestX3A$' ./raft"
+	if got := rerunCommand(cfg, tc, -5); got != want {
+		t.Errorf("rerunCommand = %q, want %q", got, want)
+	}
+}
+
+func TestTable(t *testing.T) {
+	raft := &pkg{rel: "./raft", key: "raft"}
+	a := testCase{pkg: raft, name: "TestA3A", part: "3A"}
+	b := testCase{pkg: raft, name: "TestB3B", part: "3B"}
+	never := testCase{pkg: raft, name: "TestNeverRan3C", part: "3C"}
+	res := &results{
+		tests: []testCase{a, b, never},
+		runs: []runResult{
+			{tc: b, run: 2, passed: true, seconds: 0.5},
+			{tc: a, run: 1, passed: true, seconds: 1},
+			{tc: a, run: 3, seconds: 3, logPath: "logs/raft_TestA3A_run3.log"},
+			{tc: a, run: 2, passed: true, seconds: 2},
+			{tc: b, run: 1, timedOut: true, seconds: 9, logPath: "logs/raft_TestB3B_run1.log"},
+		},
+		stopped: 1,
+		wall:    12500 * time.Millisecond,
+	}
+	var out bytes.Buffer
+	printTable(&out, res)
+	want := `PACKAGE  TEST     RUNS  FAILS          MEAN±SD S    MAX S
+./raft   TestA3A  3     1              2.00 ± 1.00  3.00
+./raft   TestB3B  2     1 (1 timeout)  4.75 ± 6.01  9.00
+TOTAL    2 tests  5     2              wall 12.5s
+1 run(s) stopped before finishing, not counted
+logs of failed runs:
+  logs/raft_TestA3A_run3.log
+  logs/raft_TestB3B_run1.log (timed out)
+`
+	if out.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+func TestListGroupsByPackageAndPart(t *testing.T) {
+	pkgs := fakePkgs()
+	pkgs[0].importPath, pkgs[1].importPath = "raftlab/raft", "raftlab/kvraft"
+	tests, err := selectTests(pkgs, []string{"3A", "4A", "Helper"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	printList(&out, tests)
+	want := `./kvraft (raftlab/kvraft)
+  4A
+    TestBasic4A
+./raft (raftlab/raft)
+  -
+    TestHelper
+  3A
+    TestInitialElection3A
+    TestReElection3A
+`
+	if out.String() != want {
+		t.Errorf("list:\n%s\nwant:\n%s", out.String(), want)
+	}
+}

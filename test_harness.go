@@ -179,31 +179,26 @@ func run(cfg config, stdout, stderr io.Writer) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	returned := make(chan struct{})
+	defer close(returned)
 	go func() {
-		if _, ok := <-sigs; !ok {
+		select {
+		case <-sigs:
+			cancel()
+		case <-returned:
 			return
 		}
-		cancel()
-		<-sigs
-		fmt.Fprintln(stderr, "raftlab: interrupted twice, exiting")
-		os.Exit(1)
+		select {
+		case <-sigs:
+			fmt.Fprintln(stderr, "raftlab: interrupted twice, exiting")
+			os.Exit(1)
+		case <-returned:
+		}
 	}()
 
 	pkgs, err := selectPackages(ctx, cfg.patterns)
 	if err != nil {
 		return err
-	}
-	var jsonFile *os.File
-	if cfg.jsonPath != "" && !cfg.list {
-		if jsonFile, err = os.Create(cfg.jsonPath); err != nil {
-			return usagef("-json: %v", err)
-		}
-		defer jsonFile.Close()
-	}
-	if !cfg.list {
-		if err := os.MkdirAll(cfg.logDir, 0o755); err != nil {
-			return usagef("-o: %v", err)
-		}
 	}
 
 	tmp, err := os.MkdirTemp("", "raftlab-run-")
@@ -227,6 +222,17 @@ func run(cfg config, stdout, stderr io.Writer) error {
 	if cfg.list {
 		printList(stdout, tests)
 		return nil
+	}
+	// Both before any run, so a bad path costs no test time.
+	var jsonFile *os.File
+	if cfg.jsonPath != "" {
+		if jsonFile, err = os.Create(cfg.jsonPath); err != nil {
+			return usagef("-json: %v", err)
+		}
+		defer jsonFile.Close()
+	}
+	if err := os.MkdirAll(cfg.logDir, 0o755); err != nil {
+		return usagef("-o: %v", err)
 	}
 	race := ""
 	if cfg.race {

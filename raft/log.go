@@ -1,0 +1,184 @@
+package raft
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"raftlab/labgob"
+)
+
+// Entry is one log entry: a command and the term in which a leader received it.
+type Entry struct {
+	Term    int
+	Command any
+}
+
+// raftLog is the peer's log after its snapshot. All index arithmetic across
+// the snapshot boundary lives here: every other file speaks in Raft indexes.
+//
+// The entry at index snapshotIndex is represented only by its term,
+// snapshotTerm (index 0 with term 0 before any snapshot, a sentinel that
+// matches every log). entries[k] holds index snapshotIndex+1+k.
+//
+// The log also keeps its own gob encoding, so that persisting after an
+// append costs the new entries' encoding plus a memory copy, not a
+// re-encoding of the whole log. enc is the gob stream of entries, one value
+// per entry. A gob stream sends each type's definition once, before its
+// first value, so cutting the stream in the middle could lose definitions
+// that later values rely on: a truncation or compaction (rare) therefore
+// marks the encoding stale, and it is rebuilt in one pass when next needed.
+type raftLog struct {
+	snapshotIndex int
+	snapshotTerm  int
+	entries       []Entry
+
+	enc     bytes.Buffer
+	encoder *labgob.LabEncoder
+	stale   bool // enc does not reflect entries; rebuild before use
+}
+
+func newLog(snapshotIndex, snapshotTerm int, entries []Entry) *raftLog {
+	return &raftLog{snapshotIndex: snapshotIndex, snapshotTerm: snapshotTerm, entries: entries, stale: true}
+}
+
+// firstIndex is the index of the first entry held (one past the snapshot).
+func (l *raftLog) firstIndex() int { return l.snapshotIndex + 1 }
+
+// lastIndex is the index of the last entry, or the snapshot's if none.
+func (l *raftLog) lastIndex() int { return l.snapshotIndex + len(l.entries) }
+
+// lastTerm is the term of the last entry, or the snapshot's if none.
+func (l *raftLog) lastTerm() int { return l.term(l.lastIndex()) }
+
+// has reports whether term(i) is known: snapshotIndex <= i <= lastIndex.
+func (l *raftLog) has(i int) bool { return i >= l.snapshotIndex && i <= l.lastIndex() }
+
+// term returns the term of the entry at index i, which must satisfy has(i).
+func (l *raftLog) term(i int) int {
+	if !l.has(i) {
+		panic(fmt.Sprintf("raftLog.term(%d): outside [%d, %d]", i, l.snapshotIndex, l.lastIndex()))
+	}
+	if i == l.snapshotIndex {
+		return l.snapshotTerm
+	}
+	return l.entries[i-l.snapshotIndex-1].Term
+}
+
+// entry returns the entry at index i, which must be after the snapshot.
+func (l *raftLog) entry(i int) Entry {
+	if i <= l.snapshotIndex || i > l.lastIndex() {
+		panic(fmt.Sprintf("raftLog.entry(%d): outside [%d, %d]", i, l.firstIndex(), l.lastIndex()))
+	}
+	return l.entries[i-l.snapshotIndex-1]
+}
+
+// slice returns a copy of the entries at indexes [from, to).
+func (l *raftLog) slice(from, to int) []Entry {
+	if from <= l.snapshotIndex || to > l.lastIndex()+1 || from > to {
+		panic(fmt.Sprintf("raftLog.slice(%d, %d): outside [%d, %d]", from, to, l.firstIndex(), l.lastIndex()+1))
+	}
+	out := make([]Entry, to-from)
+	copy(out, l.entries[from-l.snapshotIndex-1:to-l.snapshotIndex-1])
+	return out
+}
+
+// append adds entries at the end of the log.
+func (l *raftLog) append(entries ...Entry) {
+	l.entries = append(l.entries, entries...)
+	if !l.stale {
+		l.encodeTail(len(l.entries) - len(entries))
+	}
+}
+
+// truncateFrom discards the entries at index i and after; i must be after
+// the snapshot.
+func (l *raftLog) truncateFrom(i int) {
+	if i <= l.snapshotIndex || i > l.lastIndex()+1 {
+		panic(fmt.Sprintf("raftLog.truncateFrom(%d): outside [%d, %d]", i, l.firstIndex(), l.lastIndex()+1))
+	}
+	k := i - l.snapshotIndex - 1
+	clear(l.entries[k:]) // let the garbage collector have the commands
+	l.entries = l.entries[:k]
+	l.stale = true
+}
+
+// compact discards the log through index, which becomes the snapshot's last
+// included index with the given term. Entries after index are kept if the
+// log holds index with that term; otherwise the whole log is discarded, as
+// it conflicts with (or falls short of) the snapshot.
+func (l *raftLog) compact(index, term int) {
+	if index <= l.snapshotIndex {
+		panic(fmt.Sprintf("raftLog.compact(%d): not past the snapshot at %d", index, l.snapshotIndex))
+	}
+	var rest []Entry
+	if index <= l.lastIndex() && l.term(index) == term {
+		rest = append([]Entry(nil), l.entries[index-l.snapshotIndex:]...)
+	}
+	l.snapshotIndex, l.snapshotTerm, l.entries = index, term, rest
+	l.stale = true
+}
+
+// firstIndexOfTerm returns the first index, at or after the snapshot, of the
+// run of entries with the same term as the entry at i.
+func (l *raftLog) firstIndexOfTerm(i int) int {
+	t := l.term(i)
+	for i > l.snapshotIndex && l.term(i-1) == t {
+		i--
+	}
+	return i
+}
+
+// lastIndexOfTerm returns the last index holding term t, or -1 if the log
+// (down to the snapshot) holds no entry of that term.
+func (l *raftLog) lastIndexOfTerm(t int) int {
+	for i := l.lastIndex(); i >= l.snapshotIndex; i-- {
+		switch lt := l.term(i); {
+		case lt == t:
+			return i
+		case lt < t:
+			return -1 // terms only decrease going back
+		}
+	}
+	return -1
+}
+
+// encoded returns the gob stream of the log's entries, rebuilding it if a
+// truncation or compaction made it stale. The result is valid until the next
+// change to the log.
+func (l *raftLog) encoded() []byte {
+	if l.stale {
+		l.enc.Reset()
+		l.encoder = labgob.NewEncoder(&l.enc)
+		l.stale = false
+		l.encodeTail(0)
+	}
+	return l.enc.Bytes()
+}
+
+// encodeTail appends the encodings of entries[k:] to the stream.
+func (l *raftLog) encodeTail(k int) {
+	for ; k < len(l.entries); k++ {
+		if err := l.encoder.Encode(&l.entries[k]); err != nil {
+			panic(fmt.Sprintf("raft: cannot encode the command of type %T at index %d: %v (register it with labgob.Register)",
+				l.entries[k].Command, l.snapshotIndex+1+k, err))
+		}
+	}
+}
+
+// decodeEntries reads a gob stream written by encoded.
+func decodeEntries(data []byte) ([]Entry, error) {
+	dec := labgob.NewDecoder(bytes.NewReader(data))
+	var entries []Entry
+	for {
+		var e Entry
+		switch err := dec.Decode(&e); {
+		case errors.Is(err, io.EOF):
+			return entries, nil
+		case err != nil:
+			return nil, fmt.Errorf("log entry %d: %w", len(entries)+1, err)
+		}
+		entries = append(entries, e)
+	}
+}

@@ -1,0 +1,95 @@
+package raft
+
+import "fmt"
+
+// The RPC arguments and replies of Figure 2, with the fast-backup fields of
+// section 5.3's closing paragraph. Fields are exported so labgob carries them.
+
+// RequestVoteArgs is a candidate's request for a vote (Figure 2).
+type RequestVoteArgs struct {
+	Term         int // candidate's term
+	CandidateId  int // candidate requesting the vote
+	LastLogIndex int // index of the candidate's last log entry (§5.4)
+	LastLogTerm  int // term of the candidate's last log entry (§5.4)
+}
+
+// RequestVoteReply answers a RequestVote.
+type RequestVoteReply struct {
+	Term        int  // currentTerm, for the candidate to update itself
+	VoteGranted bool // true means the candidate received the vote
+}
+
+// AppendEntriesArgs carries log entries, or none as a heartbeat (Figure 2).
+type AppendEntriesArgs struct {
+	Term         int     // leader's term
+	LeaderId     int     // so followers know who leads
+	PrevLogIndex int     // index of the entry just before the new ones
+	PrevLogTerm  int     // term of the entry at PrevLogIndex
+	Entries      []Entry // entries to store; empty for a heartbeat
+	LeaderCommit int     // leader's commitIndex
+}
+
+// AppendEntriesReply answers an AppendEntries. On a rejection for log
+// inconsistency it says enough for the leader to skip a whole term at once:
+//   - XTerm = -1: the follower's log is too short; XLen is its length
+//     (last index + 1), where the leader should retry.
+//   - otherwise XTerm is the term of the follower's conflicting entry at
+//     PrevLogIndex and XIndex the first index it holds with that term.
+type AppendEntriesReply struct {
+	Term    int  // currentTerm, for the leader to update itself
+	Success bool // the follower held an entry matching PrevLogIndex and PrevLogTerm
+	XTerm   int
+	XIndex  int
+	XLen    int
+}
+
+// InstallSnapshotArgs carries a leader's whole snapshot in one RPC (Figure 13,
+// without the offset and done fields: the snapshot is never split).
+type InstallSnapshotArgs struct {
+	Term              int    // leader's term
+	LeaderId          int    // so followers know who leads
+	LastIncludedIndex int    // the snapshot replaces all entries through this index
+	LastIncludedTerm  int    // term of LastIncludedIndex
+	Data              []byte // the service's snapshot
+}
+
+// InstallSnapshotReply answers an InstallSnapshot.
+type InstallSnapshotReply struct {
+	Term int // currentTerm, for the leader to update itself
+}
+
+// RPC arguments come from the network and are checked before use: a
+// malformed request is answered as a rejection, never a panic.
+
+func (a *RequestVoteArgs) validate(npeers int) error {
+	if a.Term < 0 || a.CandidateId < 0 || a.CandidateId >= npeers || a.LastLogIndex < 0 || a.LastLogTerm < 0 {
+		return fmt.Errorf("malformed RequestVote %+v", *a)
+	}
+	return nil
+}
+
+func (a *AppendEntriesArgs) validate(npeers int) error {
+	if a.Term < 0 || a.LeaderId < 0 || a.LeaderId >= npeers || a.PrevLogIndex < 0 ||
+		a.PrevLogTerm < 0 || a.PrevLogTerm > a.Term || a.LeaderCommit < 0 {
+		return fmt.Errorf("malformed AppendEntries term %d leader %d prev %d/%d commit %d",
+			a.Term, a.LeaderId, a.PrevLogIndex, a.PrevLogTerm, a.LeaderCommit)
+	}
+	prev := a.PrevLogTerm
+	for k, e := range a.Entries {
+		if e.Term < prev || e.Term > a.Term {
+			return fmt.Errorf("malformed AppendEntries: entry %d has term %d after term %d, leader term %d",
+				a.PrevLogIndex+1+k, e.Term, prev, a.Term)
+		}
+		prev = e.Term
+	}
+	return nil
+}
+
+func (a *InstallSnapshotArgs) validate(npeers int) error {
+	if a.Term < 0 || a.LeaderId < 0 || a.LeaderId >= npeers || a.LastIncludedIndex < 1 ||
+		a.LastIncludedTerm < 1 || a.LastIncludedTerm > a.Term {
+		return fmt.Errorf("malformed InstallSnapshot term %d leader %d last included %d/%d",
+			a.Term, a.LeaderId, a.LastIncludedIndex, a.LastIncludedTerm)
+	}
+	return nil
+}

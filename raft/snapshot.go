@@ -1,0 +1,95 @@
+package raft
+
+import (
+	"fmt"
+	"os"
+)
+
+// Snapshot tells Raft that the service has a snapshot of its state through
+// index (inclusive), so the log through index can be discarded (§7). The
+// service may call it from its applyCh reader. A snapshot that is not newer
+// than the current one, or reaches past what was delivered on applyCh, is
+// ignored.
+func (rf *Raft) Snapshot(index int, snapshot []byte) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if rf.killed() || index <= rf.log.snapshotIndex {
+		return
+	}
+	if index > rf.lastApplied {
+		fmt.Fprintf(os.Stderr, "raft: peer %d: Snapshot(%d) ignored: only %d was delivered on applyCh\n", rf.me, index, rf.lastApplied)
+		return
+	}
+	rf.log.compact(index, rf.log.term(index))
+	rf.snapshot = clone(snapshot)
+	rf.persist()
+	rf.dlog(tSnapshot, "service snapshot through %d (%d bytes); log now (%d, %d]",
+		index, len(snapshot), rf.log.snapshotIndex, rf.log.lastIndex())
+}
+
+// sendInstallSnapshot sends the whole snapshot to a follower that needs
+// entries the leader no longer holds, and acts on the reply.
+func (rf *Raft) sendInstallSnapshot(peer int, seq uint64, args InstallSnapshotArgs) {
+	if rf.killed() {
+		return
+	}
+	var reply InstallSnapshotReply
+	ok := rf.peers[peer].Call("Raft.InstallSnapshot", &args, &reply)
+
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if !rf.finishSend(peer, seq, ok) || rf.observeTerm(reply.Term) {
+		return
+	}
+	if rf.role != leader || rf.currentTerm != args.Term {
+		rf.dlog(tDrop, "InstallSnapshot reply from S%d for term %d: now %s", peer, args.Term, rf.role)
+		return
+	}
+	rf.matched(peer, args.LastIncludedIndex)
+}
+
+// InstallSnapshot is the RPC handler that brings a lagging follower up to a
+// leader's snapshot (Figure 13). The follower keeps any log entries after the
+// snapshot that match it, and hands the snapshot to the service through the
+// applier, in order with commands. It never installs a snapshot that is not
+// newer than what it has committed, so the service never goes backwards.
+func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshotReply) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	reply.Term = rf.currentTerm
+	if rf.killed() {
+		return
+	}
+	if err := args.validate(len(rf.peers)); err != nil {
+		rf.dlog(tDrop, "%v", err)
+		return
+	}
+	if rf.observeTerm(args.Term) {
+		return
+	}
+	reply.Term = rf.currentTerm
+	if rf.role == leader {
+		panic(fmt.Sprintf("raft: peer %d, leader in term %d, got InstallSnapshot from S%d in the same term",
+			rf.me, rf.currentTerm, args.LeaderId))
+	}
+	rf.becomeFollower(args.Term)
+	rf.resetElectionTimer()
+	if args.LastIncludedIndex <= rf.commitIndex {
+		rf.dlog(tSnapshot, "snapshot through %d from S%d: have committed %d already",
+			args.LastIncludedIndex, args.LeaderId, rf.commitIndex)
+		return
+	}
+	rf.log.compact(args.LastIncludedIndex, args.LastIncludedTerm)
+	rf.snapshot = clone(args.Data)
+	rf.commitIndex = args.LastIncludedIndex
+	rf.pendingSnapshot = &ApplyMsg{
+		SnapshotValid: true,
+		Snapshot:      rf.snapshot,
+		SnapshotTerm:  args.LastIncludedTerm,
+		SnapshotIndex: args.LastIncludedIndex,
+	}
+	rf.persist()
+	rf.dlog(tSnapshot, "installed snapshot through %d from S%d; log now (%d, %d]",
+		args.LastIncludedIndex, args.LeaderId, rf.log.snapshotIndex, rf.log.lastIndex())
+	rf.applyCond.Broadcast()
+}

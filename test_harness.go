@@ -28,7 +28,9 @@
 //
 //	-n N         runs per test (default 1)
 //	-p P         runs at once (default: number of CPUs)
-//	-race        build the test binaries with the race detector
+//	-race        build the test binaries with the race detector (each run
+//	             then ends with the detector's default 1 s exit pause, kept
+//	             so that races in goroutines outliving the test still count)
 //	-timeout D   limit per run (default 10m); a run over it gets SIGQUIT
 //	             (goroutine dump into its log), then its process group SIGKILL,
 //	             and counts as a failure marked timed out

@@ -96,6 +96,9 @@ func (rf *Raft) sendAppendEntries(peer int, seq uint64, args AppendEntriesArgs) 
 		rf.matched(peer, args.PrevLogIndex+len(args.Entries))
 		return
 	}
+	if reply.XLen == 0 {
+		return // a rejection that says nothing about the follower's log
+	}
 	// Fast backup: skip the follower's whole conflicting term, or to the
 	// end of its log if it is too short.
 	next := reply.XLen

@@ -35,6 +35,10 @@ type AppendEntriesArgs struct {
 //     (last index + 1), where the leader should retry.
 //   - otherwise XTerm is the term of the follower's conflicting entry at
 //     PrevLogIndex and XIndex the first index it holds with that term.
+//
+// XLen is at least 1 on every such rejection. A rejection with XLen 0 says
+// nothing about the log (the request was from an older term, malformed, or
+// reached a killed peer), and the leader does not back up on it.
 type AppendEntriesReply struct {
 	Term    int  // currentTerm, for the leader to update itself
 	Success bool // the follower held an entry matching PrevLogIndex and PrevLogTerm
@@ -56,6 +60,9 @@ type InstallSnapshotArgs struct {
 // InstallSnapshotReply answers an InstallSnapshot.
 type InstallSnapshotReply struct {
 	Term int // currentTerm, for the leader to update itself
+	// Installed: the follower now holds the snapshot's prefix, because it
+	// installed the snapshot or had already committed through it.
+	Installed bool
 }
 
 // RPC arguments come from the network and are checked before use: a

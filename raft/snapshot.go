@@ -45,7 +45,9 @@ func (rf *Raft) sendInstallSnapshot(peer int, seq uint64, args InstallSnapshotAr
 		rf.dlog(tDrop, "InstallSnapshot reply from S%d for term %d: now %s", peer, args.Term, rf.role)
 		return
 	}
-	rf.matched(peer, args.LastIncludedIndex)
+	if reply.Installed {
+		rf.matched(peer, args.LastIncludedIndex)
+	}
 }
 
 // InstallSnapshot is the RPC handler that brings a lagging follower up to a
@@ -74,6 +76,7 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	}
 	rf.becomeFollower(args.Term)
 	rf.resetElectionTimer()
+	reply.Installed = true
 	if args.LastIncludedIndex <= rf.commitIndex {
 		rf.dlog(tSnapshot, "snapshot through %d from S%d: have committed %d already",
 			args.LastIncludedIndex, args.LeaderId, rf.commitIndex)

@@ -3,7 +3,6 @@ package labrpc
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"time"
 
@@ -84,7 +83,7 @@ func (e *ClientEnd) Call(svcMeth string, args any, reply any) bool {
 	}
 	rn.countReply(svcMeth, len(rep.reply))
 	if err := labgob.NewDecoder(bytes.NewReader(rep.reply)).Decode(reply); err != nil {
-		fmt.Fprintf(os.Stderr, "labrpc: Call(%q): cannot decode the reply into %T: %v\n", svcMeth, reply, err)
+		report(fmt.Sprintf("labrpc: Call(%q): cannot decode the reply into %T: %v", svcMeth, reply, err))
 		return false
 	}
 	return true

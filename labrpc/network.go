@@ -93,7 +93,7 @@ func seedFromEnv() (int64, bool) {
 	}
 	seed, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "labrpc: ignoring %s=%q: not a decimal integer\n", SeedEnv, s)
+		report(fmt.Sprintf("labrpc: ignoring %s=%q: not a decimal integer", SeedEnv, s))
 		return 0, false
 	}
 	return seed, true

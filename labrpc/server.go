@@ -3,6 +3,7 @@ package labrpc
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"sort"
@@ -109,7 +110,7 @@ func (svc *Service) dispatch(methname string, req []byte) replyMsg {
 
 	args := reflect.New(method.Type.In(1))
 	if err := labgob.NewDecoder(bytes.NewReader(req)).Decode(args.Interface()); err != nil {
-		fmt.Fprintf(os.Stderr, "labrpc: %s.%s: cannot decode the request: %v\n", svc.name, methname, err)
+		report(fmt.Sprintf("labrpc: %s.%s: cannot decode the request: %v", svc.name, methname, err))
 		return replyMsg{}
 	}
 	replyv := reflect.New(method.Type.In(2).Elem())
@@ -118,17 +119,36 @@ func (svc *Service) dispatch(methname string, req []byte) replyMsg {
 
 	var rb bytes.Buffer
 	if err := labgob.NewEncoder(&rb).EncodeValue(replyv); err != nil {
-		fmt.Fprintf(os.Stderr, "labrpc: %s.%s: cannot encode the reply: %v\n", svc.name, methname, err)
+		report(fmt.Sprintf("labrpc: %s.%s: cannot encode the reply: %v", svc.name, methname, err))
 		return replyMsg{}
 	}
 	return replyMsg{ok: true, reply: rb.Bytes()}
 }
 
-var reported sync.Map // string -> bool
+// diagnostics is where labrpc reports programming errors: unknown services
+// and methods, and values that cannot be encoded or decoded. Tests redirect
+// out; seen makes each unknown name reported once.
+var diagnostics = struct {
+	sync.Mutex
+	out  io.Writer
+	seen map[string]bool
+}{out: os.Stderr, seen: map[string]bool{}}
 
-// reportOnce prints msg on stderr the first time key is reported.
+// report prints msg on the diagnostics output.
+func report(msg string) {
+	diagnostics.Lock()
+	defer diagnostics.Unlock()
+	fmt.Fprintln(diagnostics.out, msg)
+}
+
+// reportOnce prints msg on the diagnostics output the first time key is
+// reported.
 func reportOnce(key, msg string) {
-	if _, dup := reported.LoadOrStore(key, true); !dup {
-		fmt.Fprintln(os.Stderr, msg)
+	diagnostics.Lock()
+	defer diagnostics.Unlock()
+	if diagnostics.seen[key] {
+		return
 	}
+	diagnostics.seen[key] = true
+	fmt.Fprintln(diagnostics.out, msg)
 }

@@ -1,0 +1,69 @@
+package kvraft
+
+import "fmt"
+
+// Err is the outcome of an RPC to a KVServer.
+type Err string
+
+const (
+	OK             Err = "OK"
+	ErrNoKey       Err = "ErrNoKey"       // Get of a key that was never written; Value is ""
+	ErrWrongLeader Err = "ErrWrongLeader" // not the leader, lost leadership, or timed out: try another server
+)
+
+// OpKind says what an operation does.
+type OpKind uint8
+
+const (
+	OpGet OpKind = iota
+	OpPut
+	OpAppend
+)
+
+func (k OpKind) String() string {
+	switch k {
+	case OpGet:
+		return "Get"
+	case OpPut:
+		return "Put"
+	case OpAppend:
+		return "Append"
+	}
+	return fmt.Sprintf("OpKind(%d)", uint8(k))
+}
+
+// Op is one client request as it travels through the Raft log.
+type Op struct {
+	Kind     OpKind
+	Key      string
+	Value    string // Put and Append
+	ClientId int64  // the Clerk that asked
+	Seq      int64  // its request number, from 1; requests of one Clerk are sequential
+}
+
+// PutAppendArgs asks for a Put or an Append.
+type PutAppendArgs struct {
+	Key      string
+	Value    string
+	Append   bool // false for Put
+	ClientId int64
+	Seq      int64
+}
+
+// PutAppendReply answers a PutAppend.
+type PutAppendReply struct {
+	Err Err
+}
+
+// GetArgs asks for the value of a key.
+type GetArgs struct {
+	Key      string
+	ClientId int64
+	Seq      int64
+}
+
+// GetReply answers a Get.
+type GetReply struct {
+	Err   Err
+	Value string
+}

@@ -1,0 +1,263 @@
+package kvraft
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"raftlab/labgob"
+	"raftlab/labrpc"
+	"raftlab/raft"
+)
+
+const (
+	// requestTimeout bounds how long an RPC waits for its operation to be
+	// applied; a leader cut off in a minority never learns it was deposed,
+	// so its clients must give up on it and try elsewhere.
+	requestTimeout = 1 * time.Second
+	// leaderCheck is how often waiting requests are checked against Raft's
+	// current term and role, so a deposed leader answers them promptly.
+	leaderCheck = 10 * time.Millisecond
+)
+
+// KVServer is one replica of the key/value service.
+type KVServer struct {
+	mu           sync.Mutex
+	me           int
+	rf           *raft.Raft // course harnesses reach the Raft peer here
+	applyCh      chan raft.ApplyMsg
+	persister    *raft.Persister
+	maxraftstate int // snapshot when the Raft state reaches this size; -1: never
+	dead         atomic.Int32
+	killCh       chan struct{} // closed by Kill
+
+	// Guarded by mu.
+	sm      *stateMachine
+	waiters map[int]*waiter // by the log index their operation was given
+}
+
+// waiter is an RPC waiting for the operation it submitted at a log index.
+type waiter struct {
+	clientId, seq int64
+	term          int       // the term in which it was submitted
+	deadline      time.Time // answer ErrWrongLeader after this
+	done          chan outcome
+}
+
+type outcome struct {
+	value string
+	err   Err
+}
+
+// StartKVServer starts a replica: servers are the ends of all replicas'
+// Raft peers, me this one's index; persister holds what an earlier
+// incarnation saved. With maxraftstate >= 0 the server snapshots when the
+// persisted Raft state reaches that many bytes. It returns at once.
+func StartKVServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister, maxraftstate int) *KVServer {
+	labgob.Register(Op{})
+	kv := &KVServer{
+		me:           me,
+		persister:    persister,
+		maxraftstate: maxraftstate,
+		applyCh:      make(chan raft.ApplyMsg, 64),
+		killCh:       make(chan struct{}),
+		waiters:      map[int]*waiter{},
+	}
+	sm, err := decodeStateMachine(persister.ReadSnapshot())
+	if err != nil {
+		// The snapshot and the Raft state are saved together; if one is
+		// unreadable, this replica must not serve. Raft itself refuses to
+		// run on corrupt state; the service refuses on a corrupt snapshot.
+		// Its Raft peer exists (harnesses register it) but is killed at once.
+		fmt.Fprintf(os.Stderr, "kvraft: server %d cannot restore its snapshot, so it stays down: %v\n", me, err)
+		kv.sm = newStateMachine()
+		kv.rf = raft.Make(servers, me, persister, kv.applyCh)
+		kv.Kill()
+		return kv
+	}
+	kv.sm = sm
+	kv.rf = raft.Make(servers, me, persister, kv.applyCh)
+	go kv.applier()
+	go kv.leaderWatch()
+	return kv
+}
+
+// Kill stops the server and its Raft peer. It answers nothing more.
+func (kv *KVServer) Kill() {
+	if !kv.dead.CompareAndSwap(0, 1) {
+		return
+	}
+	kv.rf.Kill()
+	close(kv.killCh)
+}
+
+func (kv *KVServer) killed() bool {
+	return kv.dead.Load() == 1
+}
+
+// Get is the RPC handler for reads. The read goes through the Raft log, so
+// a leader that may be stale cannot answer it.
+func (kv *KVServer) Get(args *GetArgs, reply *GetReply) {
+	reply.Value, reply.Err = kv.submit(Op{Kind: OpGet, Key: args.Key, ClientId: args.ClientId, Seq: args.Seq})
+}
+
+// PutAppend is the RPC handler for writes.
+func (kv *KVServer) PutAppend(args *PutAppendArgs, reply *PutAppendReply) {
+	op := Op{Kind: OpPut, Key: args.Key, Value: args.Value, ClientId: args.ClientId, Seq: args.Seq}
+	if args.Append {
+		op.Kind = OpAppend
+	}
+	_, reply.Err = kv.submit(op)
+}
+
+// submit puts op in the Raft log and waits until it is applied, or until it
+// is clear it will not be applied here: another operation was applied at its
+// index, the leader lost its term, the request timed out, or the server was
+// killed. All of those answer ErrWrongLeader, and the Clerk tries elsewhere.
+func (kv *KVServer) submit(op Op) (string, Err) {
+	kv.mu.Lock()
+	if kv.killed() {
+		kv.mu.Unlock()
+		return "", ErrWrongLeader
+	}
+	if last, dup := kv.sm.duplicate(op.ClientId, op.Seq); dup {
+		kv.mu.Unlock()
+		return last.Value, last.Err
+	}
+	// Start under kv.mu, so the applier cannot apply the index before the
+	// waiter is registered. Lock order: kv.mu, then Raft's own lock;
+	// Raft never calls into the server holding its lock.
+	index, term, isLeader := kv.rf.Start(op)
+	if !isLeader {
+		kv.mu.Unlock()
+		return "", ErrWrongLeader
+	}
+	w := &waiter{clientId: op.ClientId, seq: op.Seq, term: term,
+		deadline: time.Now().Add(requestTimeout), done: make(chan outcome, 1)}
+	if old := kv.waiters[index]; old != nil {
+		old.done <- outcome{err: ErrWrongLeader} // its entry was overwritten in a later term
+	}
+	kv.waiters[index] = w
+	kv.mu.Unlock()
+
+	select {
+	case o := <-w.done:
+		return o.value, o.err
+	case <-kv.killCh:
+		return "", ErrWrongLeader
+	}
+}
+
+// applier reads applyCh: it applies committed operations to the state
+// machine in log order, answers the RPCs waiting for them, installs
+// snapshots from Raft, and takes a snapshot when the Raft state grows large.
+func (kv *KVServer) applier() {
+	for {
+		var m raft.ApplyMsg
+		select {
+		case m = <-kv.applyCh:
+		case <-kv.killCh:
+			return
+		}
+		kv.mu.Lock()
+		switch {
+		case m.SnapshotValid:
+			kv.installSnapshot(m)
+		case m.CommandValid:
+			kv.applyCommand(m)
+		}
+		kv.mu.Unlock()
+	}
+}
+
+// applyCommand applies one committed entry. Caller holds kv.mu.
+func (kv *KVServer) applyCommand(m raft.ApplyMsg) {
+	if m.CommandIndex <= kv.sm.LastApplied {
+		return // covered by a snapshot installed since
+	}
+	op, ok := m.Command.(Op)
+	if !ok {
+		fmt.Fprintf(os.Stderr, "kvraft: server %d: index %d holds %T, not an Op; skipped\n", kv.me, m.CommandIndex, m.Command)
+		kv.sm.skip(m.CommandIndex)
+		return
+	}
+	value, err := kv.sm.apply(m.CommandIndex, op)
+	if w := kv.waiters[m.CommandIndex]; w != nil {
+		delete(kv.waiters, m.CommandIndex)
+		if w.clientId == op.ClientId && w.seq == op.Seq {
+			w.done <- outcome{value: value, err: err}
+		} else {
+			w.done <- outcome{err: ErrWrongLeader}
+		}
+	}
+	kv.maybeSnapshot(m.CommandIndex)
+}
+
+// maybeSnapshot hands Raft a snapshot through index when the persisted Raft
+// state has reached maxraftstate. While more committed entries wait on
+// applyCh it waits for them, unless the state is already far over the
+// limit: the unapplied entries stay in the log after any snapshot, so a
+// snapshot per entry would cost a store encoding each and save nothing.
+// Caller holds kv.mu.
+func (kv *KVServer) maybeSnapshot(index int) {
+	if kv.maxraftstate < 0 {
+		return
+	}
+	size := kv.persister.RaftStateSize()
+	if size >= kv.maxraftstate && (len(kv.applyCh) == 0 || size >= 4*kv.maxraftstate) {
+		kv.rf.Snapshot(index, kv.sm.encode())
+	}
+}
+
+// installSnapshot replaces the state with a snapshot from the leader.
+// Caller holds kv.mu.
+func (kv *KVServer) installSnapshot(m raft.ApplyMsg) {
+	if m.SnapshotIndex <= kv.sm.LastApplied {
+		return
+	}
+	sm, err := decodeStateMachine(m.Snapshot)
+	if err == nil && sm.LastApplied != m.SnapshotIndex {
+		err = fmt.Errorf("it ends at index %d", sm.LastApplied)
+	}
+	if err != nil {
+		// Made by a replica's encode and carried intact by Raft: a bug.
+		panic(fmt.Sprintf("kvraft: server %d: the snapshot through %d from Raft is unusable: %v", kv.me, m.SnapshotIndex, err))
+	}
+	kv.sm = sm
+	// Waiters at or below the snapshot cannot tell whether their operation
+	// is in it; the Clerk's retry is answered from the duplicate table.
+	for index, w := range kv.waiters {
+		if index <= m.SnapshotIndex {
+			delete(kv.waiters, index)
+			w.done <- outcome{err: ErrWrongLeader}
+		}
+	}
+}
+
+// leaderWatch answers waiting requests with ErrWrongLeader as soon as their
+// leader's term is over, or their deadline passes. Raft has no callback for
+// a change of role, so this is a poll; it is the only time-driven loop of
+// the server.
+func (kv *KVServer) leaderWatch() {
+	t := time.NewTicker(leaderCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-kv.killCh:
+			return
+		case <-t.C:
+		}
+		term, isLeader := kv.rf.GetState()
+		now := time.Now()
+		kv.mu.Lock()
+		for index, w := range kv.waiters {
+			if !isLeader || w.term != term || now.After(w.deadline) {
+				delete(kv.waiters, index)
+				w.done <- outcome{err: ErrWrongLeader}
+			}
+		}
+		kv.mu.Unlock()
+	}
+}

@@ -1,0 +1,164 @@
+package linearizability
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// LinearizationInfo is what a check found, part by part: enough to draw the
+// HTML page (see Visualize) or to print a diagnosis.
+type LinearizationInfo struct {
+	// Err is set when the input could not be checked: a malformed
+	// operation, a nil Step, or a model function that panicked. The
+	// result is then Illegal, so a harness that fails on Illegal fails.
+	Err        error
+	Partitions []PartitionInfo
+}
+
+// PartitionInfo is the outcome of one independent part of the history.
+type PartitionInfo struct {
+	Label   string      // from Model.DescribePartition
+	History []Operation // the part; the indexes below point into it
+	// Result is Ok, Illegal, or Unknown when the search of this part did
+	// not finish (Reason says why: time limit, another part illegal).
+	Result CheckResult
+	Reason string
+	// Prefix is the longest linearizable prefix found, in linearization
+	// order; States[i] is the model state after Prefix[i]. For an Ok part
+	// it is a linearization of the whole part.
+	Prefix []int
+	States []any
+	// Stuck is the operation that could not be placed after Prefix: it
+	// returned before any order of the remaining operations let it in
+	// (-1 if none). Pending are the operations that could have gone next
+	// at that point; the model accepted none of them, Stuck included.
+	Stuck   int
+	Pending []int
+}
+
+// CheckOperations reports whether history is linearizable with respect to
+// model, searching for as long as it takes.
+func CheckOperations(model Model, history []Operation) bool {
+	res, _ := CheckOperationsTimeout(model, history, 0)
+	return res == Ok
+}
+
+// CheckOperationsTimeout checks history against model, each part in its own
+// goroutine. It stops every part as soon as one is found Illegal, and
+// returns Unknown if timeout (when > 0) passes before the answer is known.
+// Ok and Illegal are always proven answers, never guesses. Every goroutine
+// it starts has finished by the time it returns.
+func CheckOperationsTimeout(model Model, history []Operation, timeout time.Duration) (CheckResult, LinearizationInfo) {
+	var info LinearizationInfo
+	if model.Step == nil {
+		info.Err = errNoStep
+		return Illegal, info
+	}
+	if err := Validate(history); err != nil {
+		info.Err = err
+		return Illegal, info
+	}
+	m := model.withDefaults()
+	parts, err := partition(m, history)
+	if err != nil {
+		info.Err = err
+		return Illegal, info
+	}
+	info.Partitions = make([]PartitionInfo, len(parts))
+	for i, p := range parts {
+		info.Partitions[i] = PartitionInfo{Label: describePartition(m, p, i), History: p, Result: Unknown, Stuck: -1}
+	}
+
+	var stop, timedOut atomic.Bool
+	if timeout > 0 {
+		timer := time.AfterFunc(timeout, func() {
+			timedOut.Store(true)
+			stop.Store(true)
+		})
+		defer timer.Stop()
+	}
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = checkPart(m, &info.Partitions[i], &stop)
+			if info.Partitions[i].Result == Illegal {
+				stop.Store(true)
+			}
+		}()
+	}
+	wg.Wait()
+
+	result := Ok
+	for i := range info.Partitions {
+		p := &info.Partitions[i]
+		if errs[i] != nil && info.Err == nil {
+			info.Err = errs[i]
+		}
+		switch p.Result {
+		case Illegal:
+			result = Illegal
+		case Unknown:
+			if result == Ok {
+				result = Unknown
+			}
+			if timedOut.Load() {
+				p.Reason = fmt.Sprintf("not finished: the time limit of %v ran out", timeout)
+			} else {
+				p.Reason = "not finished: stopped because another part is illegal"
+			}
+		}
+	}
+	if result == Unknown && info.Err == nil && !timedOut.Load() {
+		// Only the timer or an Illegal part stops a search.
+		panic("linearizability: a part was stopped with no time limit passed and no illegal part")
+	}
+	return result, info
+}
+
+// checkPart searches one part into p, turning a panic in the model into an
+// error and an Illegal verdict.
+func checkPart(m Model, p *PartitionInfo, stop *atomic.Bool) (err error) {
+	var res partResult
+	defer func() {
+		if r := recover(); r != nil {
+			res.result = Illegal
+			err = fmt.Errorf("linearizability: %s: the model panicked: %v", p.Label, r)
+		}
+		p.Result = res.result
+		p.Prefix, p.States = res.prefix, res.states
+		p.Stuck, p.Pending = res.stuck, res.pending
+	}()
+	search(m, p.History, stop, &res)
+	return nil
+}
+
+// partition runs the model's Partition, which may panic on input it does not
+// expect, and validates what it returns.
+func partition(m Model, history []Operation) (parts [][]Operation, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("linearizability: the model's Partition panicked: %v", r)
+		}
+	}()
+	parts = m.Partition(history)
+	for i, p := range parts {
+		if err := Validate(p); err != nil {
+			return nil, fmt.Errorf("part %d: %w", i, err)
+		}
+	}
+	return parts, nil
+}
+
+func describePartition(m Model, part []Operation, i int) (s string) {
+	s = fmt.Sprintf("part %d", i)
+	if m.DescribePartition == nil {
+		return s
+	}
+	defer func() { _ = recover() }()
+	return m.DescribePartition(part)
+}

@@ -1,0 +1,87 @@
+package linearizability
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hardKey is an illegal history that defeats the cache: n concurrent
+// appends of distinct values, so every order of them is a different state,
+// then a get that no order explains (one append missing). Proving it
+// illegal means trying all n! orders.
+func hardKey(key string, n int) []Operation {
+	var h []Operation
+	var seen strings.Builder
+	for i := range n {
+		v := fmt.Sprintf("%c", 'a'+i)
+		h = append(h, appendOp(i, key, v, 0, 100))
+		if i > 0 {
+			seen.WriteString(v)
+		}
+	}
+	return append(h, get(n, key, seen.String(), 101, 102))
+}
+
+// Out of time, the answer is Unknown: never a guess, and not long after the
+// limit.
+func TestTimeoutGivesUnknownPromptly(t *testing.T) {
+	const limit = 100 * time.Millisecond
+	for _, h := range [][]Operation{
+		hardKey("x", 20), // illegal, but not provably in time
+		append(hardKey("x", 20)[:20], get(20, "x", "tsrqponmlkjihgfedcba", 101, 102)), // legal, found last
+	} {
+		start := time.Now()
+		got, info := CheckOperationsTimeout(KvModel, h, limit)
+		took := time.Since(start)
+		if got != Unknown {
+			t.Fatalf("verdict %v after %v, want Unknown", got, took)
+		}
+		if took > limit+2*time.Second {
+			t.Fatalf("returned %v after a limit of %v", took, limit)
+		}
+		p := info.Partitions[0]
+		if p.Result != Unknown || !strings.Contains(p.Reason, "time limit") {
+			t.Fatalf("part says %v (%q), want Unknown for the time limit", p.Result, p.Reason)
+		}
+		if len(p.Prefix) == 0 {
+			t.Fatalf("no prefix recorded for a search that ran %v", took)
+		}
+	}
+}
+
+// A small illegal key stops the search of a hopeless one: the verdict is
+// Illegal long before the time limit, and the other key is reported as
+// stopped, not as illegal.
+func TestIllegalPartStopsTheOthers(t *testing.T) {
+	h := append(hardKey("slow", 20), // illegal, provably so only after 20! steps
+		put(0, "bad", "1", 200, 201),
+		get(1, "bad", "2", 202, 203))
+	before := runtime.NumGoroutine()
+	start := time.Now()
+	got, info := CheckOperationsTimeout(KvModel, h, 30*time.Second)
+	took := time.Since(start)
+	if got != Illegal {
+		t.Fatalf("verdict %v, want Illegal", got)
+	}
+	if took > 5*time.Second {
+		t.Fatalf("took %v: the illegal key did not stop the slow one", took)
+	}
+	for _, p := range info.Partitions {
+		switch p.Label {
+		case "key 'bad'":
+			if p.Result != Illegal {
+				t.Errorf("bad key: %v, want Illegal", p.Result)
+			}
+		case "key 'slow'":
+			if p.Result != Unknown || !strings.Contains(p.Reason, "another part") {
+				t.Errorf("slow key: %v (%q), want Unknown, stopped because of another part", p.Result, p.Reason)
+			}
+		}
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines before the check, %d after: a worker leaked", before, after)
+	}
+}

@@ -30,9 +30,9 @@ type PartitionInfo struct {
 	// it is a linearization of the whole part.
 	Prefix []int
 	States []any
-	// Stuck is the operation that could not be placed after Prefix: it
-	// returned before any order of the remaining operations let it in
-	// (-1 if none). Pending are the operations that could have gone next
+	// Stuck is, for an Illegal part, the operation that could not be
+	// placed after Prefix: it returned before any order of the remaining
+	// operations let it in (-1 for Ok and Unknown parts). Pending are the operations that could have gone next
 	// at that point; the model accepted none of them, Stuck included.
 	Stuck   int
 	Pending []int

@@ -140,10 +140,10 @@ type partResult struct {
 	// state after each.
 	prefix []int
 	states []any
-	// stuck is the operation whose return ended the longest prefix: it had
-	// to be linearized by then and could not be (-1 if none). pending are
-	// the operations that could have gone next at that point, none of which
-	// the model accepted.
+	// stuck is the operation whose return ended the longest prefix of an
+	// Illegal part: it had to be linearized by then and could not be (-1
+	// otherwise). pending are the operations that could have gone next at
+	// that point, none of which the model accepted.
 	stuck   int
 	pending []int
 }
@@ -190,6 +190,9 @@ func search(m Model, part []Operation, stop *atomic.Bool, res *partResult) {
 			if len(stack) > best {
 				snapshot(nil)
 			}
+			// Backtracking is routine in a legal history too: where an
+			// unfinished search got stuck proves nothing.
+			res.stuck, res.pending = -1, nil
 			res.result = Unknown
 			return
 		}

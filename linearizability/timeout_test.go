@@ -49,6 +49,9 @@ func TestTimeoutGivesUnknownPromptly(t *testing.T) {
 		if len(p.Prefix) == 0 {
 			t.Fatalf("no prefix recorded for a search that ran %v", took)
 		}
+		if p.Stuck != -1 || p.Pending != nil {
+			t.Fatalf("unfinished part blames op %d (pending %v): nothing is proven", p.Stuck, p.Pending)
+		}
 	}
 }
 

@@ -4,7 +4,8 @@ import "time"
 
 // ticker is the one time-driven loop of a peer: it starts elections when the
 // election timeout passes without word from a leader, and, on a leader,
-// wakes the replicators when a heartbeat is due. It sleeps without the lock.
+// wakes the replicators when time alone made one of them due to send (a
+// heartbeat, or the end of a retry backoff). It sleeps without the lock.
 func (rf *Raft) ticker() {
 	for !rf.killed() {
 		time.Sleep(tick)
@@ -18,7 +19,7 @@ func (rf *Raft) ticker() {
 			// campaigns, instead of disrupting the new leader at once.
 			rf.resetElectionTimer()
 			for p := range rf.peers {
-				if p != rf.me && now.Sub(rf.lastSent[p]) >= heartbeatInterval {
+				if p != rf.me && rf.needsSend(p, now) {
 					rf.replicateCond.Broadcast()
 					break
 				}
@@ -34,6 +35,10 @@ func (rf *Raft) ticker() {
 // for its vote, each in its own goroutine (§5.2). Caller holds rf.mu.
 func (rf *Raft) startElection() {
 	rf.becomeCandidate()
+	if rf.votes > len(rf.peers)/2 {
+		rf.becomeLeader() // a group of one elects itself
+		return
+	}
 	args := RequestVoteArgs{
 		Term:         rf.currentTerm,
 		CandidateId:  rf.me,

@@ -2,7 +2,9 @@ package raft
 
 import (
 	"fmt"
+	"math"
 	"testing"
+	"time"
 
 	"raftlab/labrpc"
 )
@@ -39,12 +41,14 @@ func appendEntries(rf *Raft, args AppendEntriesArgs) AppendEntriesReply {
 func TestAppendEntriesMalformedIsRejectedWithoutInformation(t *testing.T) {
 	rf, _ := handlerPeer(t, MakePersister())
 	for _, args := range []AppendEntriesArgs{
-		{Term: 5, LeaderId: 7},                                      // no such leader
-		{Term: 5, LeaderId: 1, PrevLogIndex: -3},                    // negative index
-		{Term: 5, LeaderId: 1, Entries: entries(6)},                 // entry from the future
-		{Term: 5, LeaderId: 1, PrevLogTerm: 3, Entries: entries(2)}, // terms going back
-		{Term: 5, LeaderId: 1, LeaderCommit: -1},                    // negative commit
-		{Term: -5, LeaderId: 1},                                     // negative term
+		{Term: 5, LeaderId: 7},                                                                 // no such leader
+		{Term: 5, LeaderId: 1, PrevLogIndex: -3},                                               // negative index
+		{Term: 5, LeaderId: 1, Entries: entries(6)},                                            // entry from the future
+		{Term: 5, LeaderId: 1, PrevLogTerm: 3, Entries: entries(2)},                            // terms going back
+		{Term: 5, LeaderId: 1, LeaderCommit: -1},                                               // negative commit
+		{Term: -5, LeaderId: 1},                                                                // negative term
+		{Term: 5, LeaderId: 1, PrevLogIndex: 1 << 50, PrevLogTerm: 5},                          // beyond any log
+		{Term: 5, LeaderId: 1, PrevLogIndex: math.MaxInt, PrevLogTerm: 5, Entries: entries(5)}, // would overflow
 	} {
 		if reply := appendEntries(rf, args); reply.Success || reply.XLen != 0 {
 			t.Errorf("%+v: got %+v, want a rejection with no log information", args, reply)
@@ -58,9 +62,14 @@ func TestAppendEntriesMalformedIsRejectedWithoutInformation(t *testing.T) {
 	rf.mu.Unlock()
 
 	// Absurd but well formed: a consistency rejection, not a crash.
-	reply := appendEntries(rf, AppendEntriesArgs{Term: 5, LeaderId: 1, PrevLogIndex: 1 << 40, PrevLogTerm: 5, LeaderCommit: 1 << 50})
+	reply := appendEntries(rf, AppendEntriesArgs{Term: 5, LeaderId: 1, PrevLogIndex: 1 << 39, PrevLogTerm: 5, LeaderCommit: 1 << 40})
 	if reply.Success || reply.XTerm != -1 || reply.XLen != 1 {
-		t.Fatalf("prev index 2^40: got %+v, want XTerm -1 XLen 1", reply)
+		t.Fatalf("prev index 2^39: got %+v, want XTerm -1 XLen 1", reply)
+	}
+	var is InstallSnapshotReply
+	rf.InstallSnapshot(&InstallSnapshotArgs{Term: 5, LeaderId: 1, LastIncludedIndex: math.MaxInt, LastIncludedTerm: 5}, &is)
+	if is.Installed {
+		t.Fatal("a snapshot at index MaxInt was installed")
 	}
 }
 
@@ -174,5 +183,36 @@ func TestKilledPeerAnswersNothing(t *testing.T) {
 	rf.RequestVote(&RequestVoteArgs{Term: 3, CandidateId: 1}, &rv)
 	if ae.Success || ae.XLen != 0 || is.Installed || rv.VoteGranted {
 		t.Fatalf("a killed peer answered: %+v %+v %+v", ae, is, rv)
+	}
+}
+
+// A group of one is its own majority: it must elect itself and commit alone.
+func TestSinglePeerElectsItselfAndCommits(t *testing.T) {
+	net := labrpc.MakeNetwork()
+	end := net.MakeEnd("single-0")
+	applyCh := make(chan ApplyMsg, 10)
+	rf := Make([]*labrpc.ClientEnd{end}, 0, MakePersister(), applyCh)
+	defer func() { rf.Kill(); net.Cleanup() }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, isLeader := rf.GetState(); isLeader {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a single peer did not elect itself within 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	index, _, ok := rf.Start("only")
+	if !ok || index != 1 {
+		t.Fatalf("Start = %d, %v; want 1, true", index, ok)
+	}
+	select {
+	case m := <-applyCh:
+		if !m.CommandValid || m.CommandIndex != 1 || m.Command != "only" {
+			t.Fatalf("applied %+v", m)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a single peer did not commit its own command within 5 s")
 	}
 }

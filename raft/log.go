@@ -30,6 +30,7 @@ type Entry struct {
 // that later values rely on: a truncation or compaction (rare) therefore
 // marks the encoding stale, and it is rebuilt in one pass when next needed.
 type raftLog struct {
+	peer          int // whose log, for panic messages
 	snapshotIndex int
 	snapshotTerm  int
 	entries       []Entry
@@ -41,6 +42,11 @@ type raftLog struct {
 
 func newLog(snapshotIndex, snapshotTerm int, entries []Entry) *raftLog {
 	return &raftLog{snapshotIndex: snapshotIndex, snapshotTerm: snapshotTerm, entries: entries, stale: true}
+}
+
+// fail panics on a broken invariant: an index outside the log's range.
+func (l *raftLog) fail(msg string) {
+	panic(fmt.Sprintf("raft: peer %d: %s", l.peer, msg))
 }
 
 // firstIndex is the index of the first entry held (one past the snapshot).
@@ -58,7 +64,7 @@ func (l *raftLog) has(i int) bool { return i >= l.snapshotIndex && i <= l.lastIn
 // term returns the term of the entry at index i, which must satisfy has(i).
 func (l *raftLog) term(i int) int {
 	if !l.has(i) {
-		panic(fmt.Sprintf("raftLog.term(%d): outside [%d, %d]", i, l.snapshotIndex, l.lastIndex()))
+		l.fail(fmt.Sprintf("raftLog.term(%d): outside [%d, %d]", i, l.snapshotIndex, l.lastIndex()))
 	}
 	if i == l.snapshotIndex {
 		return l.snapshotTerm
@@ -69,7 +75,7 @@ func (l *raftLog) term(i int) int {
 // entry returns the entry at index i, which must be after the snapshot.
 func (l *raftLog) entry(i int) Entry {
 	if i <= l.snapshotIndex || i > l.lastIndex() {
-		panic(fmt.Sprintf("raftLog.entry(%d): outside [%d, %d]", i, l.firstIndex(), l.lastIndex()))
+		l.fail(fmt.Sprintf("raftLog.entry(%d): outside [%d, %d]", i, l.firstIndex(), l.lastIndex()))
 	}
 	return l.entries[i-l.snapshotIndex-1]
 }
@@ -77,7 +83,7 @@ func (l *raftLog) entry(i int) Entry {
 // slice returns a copy of the entries at indexes [from, to).
 func (l *raftLog) slice(from, to int) []Entry {
 	if from <= l.snapshotIndex || to > l.lastIndex()+1 || from > to {
-		panic(fmt.Sprintf("raftLog.slice(%d, %d): outside [%d, %d]", from, to, l.firstIndex(), l.lastIndex()+1))
+		l.fail(fmt.Sprintf("raftLog.slice(%d, %d): outside [%d, %d]", from, to, l.firstIndex(), l.lastIndex()+1))
 	}
 	out := make([]Entry, to-from)
 	copy(out, l.entries[from-l.snapshotIndex-1:to-l.snapshotIndex-1])
@@ -96,7 +102,7 @@ func (l *raftLog) append(entries ...Entry) {
 // the snapshot.
 func (l *raftLog) truncateFrom(i int) {
 	if i <= l.snapshotIndex || i > l.lastIndex()+1 {
-		panic(fmt.Sprintf("raftLog.truncateFrom(%d): outside [%d, %d]", i, l.firstIndex(), l.lastIndex()+1))
+		l.fail(fmt.Sprintf("raftLog.truncateFrom(%d): outside [%d, %d]", i, l.firstIndex(), l.lastIndex()+1))
 	}
 	k := i - l.snapshotIndex - 1
 	clear(l.entries[k:]) // let the garbage collector have the commands
@@ -110,7 +116,7 @@ func (l *raftLog) truncateFrom(i int) {
 // it conflicts with (or falls short of) the snapshot.
 func (l *raftLog) compact(index, term int) {
 	if index <= l.snapshotIndex {
-		panic(fmt.Sprintf("raftLog.compact(%d): not past the snapshot at %d", index, l.snapshotIndex))
+		l.fail(fmt.Sprintf("raftLog.compact(%d): not past the snapshot at %d", index, l.snapshotIndex))
 	}
 	var rest []Entry
 	if index <= l.lastIndex() && l.term(index) == term {

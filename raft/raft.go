@@ -126,6 +126,7 @@ func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan 
 		close(rf.killCh)
 		return rf
 	}
+	rf.log.peer = me
 	rf.commitIndex = rf.log.snapshotIndex
 	rf.lastApplied = rf.log.snapshotIndex
 

@@ -97,7 +97,10 @@ func (rf *Raft) sendAppendEntries(peer int, seq uint64, args AppendEntriesArgs) 
 		return
 	}
 	if reply.XLen == 0 {
-		return // a rejection that says nothing about the follower's log
+		// A rejection that says nothing about the follower's log (it is
+		// killed, or found the request malformed): don't resend at once.
+		rf.retryAt[peer] = time.Now().Add(retryBackoff)
+		return
 	}
 	// Fast backup: skip the follower's whole conflicting term, or to the
 	// end of its log if it is too short.

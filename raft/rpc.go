@@ -66,18 +66,30 @@ type InstallSnapshotReply struct {
 }
 
 // RPC arguments come from the network and are checked before use: a
-// malformed request is answered as a rejection, never a panic.
+// malformed request is answered as a rejection, never a panic. Indexes and
+// terms are bounded by maxIndex, far beyond any real log, so that index
+// arithmetic on them cannot overflow.
+const maxIndex = 1 << 40
+
+func inRange(vs ...int) bool {
+	for _, v := range vs {
+		if v < 0 || v > maxIndex {
+			return false
+		}
+	}
+	return true
+}
 
 func (a *RequestVoteArgs) validate(npeers int) error {
-	if a.Term < 0 || a.CandidateId < 0 || a.CandidateId >= npeers || a.LastLogIndex < 0 || a.LastLogTerm < 0 {
+	if !inRange(a.Term, a.LastLogIndex, a.LastLogTerm) || a.CandidateId < 0 || a.CandidateId >= npeers {
 		return fmt.Errorf("malformed RequestVote %+v", *a)
 	}
 	return nil
 }
 
 func (a *AppendEntriesArgs) validate(npeers int) error {
-	if a.Term < 0 || a.LeaderId < 0 || a.LeaderId >= npeers || a.PrevLogIndex < 0 ||
-		a.PrevLogTerm < 0 || a.PrevLogTerm > a.Term || a.LeaderCommit < 0 {
+	if !inRange(a.Term, a.PrevLogIndex, a.PrevLogTerm, a.LeaderCommit, len(a.Entries)) ||
+		a.LeaderId < 0 || a.LeaderId >= npeers || a.PrevLogTerm > a.Term {
 		return fmt.Errorf("malformed AppendEntries term %d leader %d prev %d/%d commit %d",
 			a.Term, a.LeaderId, a.PrevLogIndex, a.PrevLogTerm, a.LeaderCommit)
 	}
@@ -93,8 +105,8 @@ func (a *AppendEntriesArgs) validate(npeers int) error {
 }
 
 func (a *InstallSnapshotArgs) validate(npeers int) error {
-	if a.Term < 0 || a.LeaderId < 0 || a.LeaderId >= npeers || a.LastIncludedIndex < 1 ||
-		a.LastIncludedTerm < 1 || a.LastIncludedTerm > a.Term {
+	if !inRange(a.Term, a.LastIncludedIndex) || a.LeaderId < 0 || a.LeaderId >= npeers ||
+		a.LastIncludedIndex < 1 || a.LastIncludedTerm < 1 || a.LastIncludedTerm > a.Term {
 		return fmt.Errorf("malformed InstallSnapshot term %d leader %d last included %d/%d",
 			a.Term, a.LeaderId, a.LastIncludedIndex, a.LastIncludedTerm)
 	}

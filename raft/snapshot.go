@@ -3,6 +3,7 @@ package raft
 import (
 	"fmt"
 	"os"
+	"time"
 )
 
 // Snapshot tells Raft that the service has a snapshot of its state through
@@ -45,9 +46,11 @@ func (rf *Raft) sendInstallSnapshot(peer int, seq uint64, args InstallSnapshotAr
 		rf.dlog(tDrop, "InstallSnapshot reply from S%d for term %d: now %s", peer, args.Term, rf.role)
 		return
 	}
-	if reply.Installed {
-		rf.matched(peer, args.LastIncludedIndex)
+	if !reply.Installed {
+		rf.retryAt[peer] = time.Now().Add(retryBackoff) // a killed follower: don't resend at once
+		return
 	}
+	rf.matched(peer, args.LastIncludedIndex)
 }
 
 // InstallSnapshot is the RPC handler that brings a lagging follower up to a

@@ -46,8 +46,9 @@
 //
 // kv.mu guards the state machine and the table of waiting requests.
 //
-//   - one goroutine per RPC, blocked on its waiter's channel (buffered, sent
-//     to exactly once, by whoever removes the waiter from the table);
+//   - one goroutine per RPC, blocked on its waiter's channel. Whoever removes
+//     a waiter from the table (under kv.mu) owes it exactly one answer and
+//     sends it after unlocking; the channel has room for it.
 //   - applier: the only reader of applyCh; applies commands and installs
 //     snapshots under kv.mu and answers the waiters;
 //   - leaderWatch: every 10 ms compares each waiter's term with Raft's
@@ -62,8 +63,9 @@
 // # Snapshots
 //
 // With maxraftstate >= 0, when the persisted Raft state reaches maxraftstate
-// bytes the applier encodes the state machine (store, duplicate table, last
-// applied index) and hands it to Raft's Snapshot. A snapshot delivered by
+// bytes, and at least half of that is entries already applied (so the
+// snapshot frees that much), the applier encodes the state machine (store,
+// duplicate table, last applied index) and hands it to Raft's Snapshot. A snapshot delivered by
 // Raft on applyCh replaces the state machine if it is newer. On restart the
 // server restores from the persisted snapshot, and Raft replays the log
 // after it. With maxraftstate = -1 it never snapshots.

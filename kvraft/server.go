@@ -36,6 +36,9 @@ type KVServer struct {
 	// Guarded by mu.
 	sm      *stateMachine
 	waiters map[int]*waiter // by the log index their operation was given
+	// Estimated log bytes applied since the last snapshot: what a snapshot
+	// now would let Raft discard.
+	appliedBytes int
 }
 
 // waiter is an RPC waiting for the operation it submitted at a log index.
@@ -49,6 +52,20 @@ type waiter struct {
 type outcome struct {
 	value string
 	err   Err
+}
+
+// answer is an outcome owed to a waiter. Whoever removes a waiter from the
+// table under kv.mu owes it exactly one outcome, and delivers it after
+// unlocking; done has room for it, so delivery never blocks.
+type answer struct {
+	w *waiter
+	o outcome
+}
+
+func deliver(answers []answer) {
+	for _, a := range answers {
+		a.w.done <- a.o
+	}
 }
 
 // StartKVServer starts a replica: servers are the ends of all replicas'
@@ -136,11 +153,14 @@ func (kv *KVServer) submit(op Op) (string, Err) {
 	}
 	w := &waiter{clientId: op.ClientId, seq: op.Seq, term: term,
 		deadline: time.Now().Add(requestTimeout), done: make(chan outcome, 1)}
+	var answers []answer
 	if old := kv.waiters[index]; old != nil {
-		old.done <- outcome{err: ErrWrongLeader} // its entry was overwritten in a later term
+		// Its entry was overwritten in a later term, so it never committed.
+		answers = append(answers, answer{old, outcome{err: ErrWrongLeader}})
 	}
 	kv.waiters[index] = w
 	kv.mu.Unlock()
+	deliver(answers)
 
 	select {
 	case o := <-w.done:
@@ -161,61 +181,71 @@ func (kv *KVServer) applier() {
 		case <-kv.killCh:
 			return
 		}
+		var answers []answer
 		kv.mu.Lock()
 		switch {
 		case m.SnapshotValid:
-			kv.installSnapshot(m)
+			answers = kv.installSnapshot(m)
 		case m.CommandValid:
-			kv.applyCommand(m)
+			answers = kv.applyCommand(m)
 		}
 		kv.mu.Unlock()
+		deliver(answers)
 	}
 }
 
-// applyCommand applies one committed entry. Caller holds kv.mu.
-func (kv *KVServer) applyCommand(m raft.ApplyMsg) {
+// applyCommand applies one committed entry and returns the answer owed to
+// the RPC waiting for that index, if any. Caller holds kv.mu.
+func (kv *KVServer) applyCommand(m raft.ApplyMsg) []answer {
 	if m.CommandIndex <= kv.sm.LastApplied {
-		return // covered by a snapshot installed since
+		return nil // covered by a snapshot installed since
 	}
 	op, ok := m.Command.(Op)
 	if !ok {
 		fmt.Fprintf(os.Stderr, "kvraft: server %d: index %d holds %T, not an Op; skipped\n", kv.me, m.CommandIndex, m.Command)
 		kv.sm.skip(m.CommandIndex)
-		return
+		return nil
 	}
 	value, err := kv.sm.apply(m.CommandIndex, op)
-	if w := kv.waiters[m.CommandIndex]; w != nil {
-		delete(kv.waiters, m.CommandIndex)
-		if w.clientId == op.ClientId && w.seq == op.Seq {
-			w.done <- outcome{value: value, err: err}
-		} else {
-			w.done <- outcome{err: ErrWrongLeader}
-		}
-	}
+	kv.appliedBytes += len(op.Key) + len(op.Value) + opOverhead
 	kv.maybeSnapshot(m.CommandIndex)
+
+	w := kv.waiters[m.CommandIndex]
+	if w == nil {
+		return nil
+	}
+	delete(kv.waiters, m.CommandIndex)
+	if w.clientId != op.ClientId || w.seq != op.Seq {
+		return []answer{{w, outcome{err: ErrWrongLeader}}}
+	}
+	return []answer{{w, outcome{value: value, err: err}}}
 }
+
+// opOverhead estimates the bytes an Op takes in the persisted log beyond its
+// key and value (type name, ids, gob framing).
+const opOverhead = 32
 
 // maybeSnapshot hands Raft a snapshot through index when the persisted Raft
-// state has reached maxraftstate. While more committed entries wait on
-// applyCh it waits for them, unless the state is already far over the
-// limit: the unapplied entries stay in the log after any snapshot, so a
-// snapshot per entry would cost a store encoding each and save nothing.
+// state has reached maxraftstate and at least half of that is entries
+// already applied, which the snapshot lets Raft discard. Entries not yet
+// applied stay in the log after any snapshot, so snapshotting on size alone
+// while a backlog is applied would encode the whole store per entry and save
+// nothing; this way each snapshot frees at least maxraftstate/2 bytes.
 // Caller holds kv.mu.
 func (kv *KVServer) maybeSnapshot(index int) {
-	if kv.maxraftstate < 0 {
+	if kv.maxraftstate < 0 || kv.persister.RaftStateSize() < kv.maxraftstate ||
+		kv.appliedBytes < kv.maxraftstate/2 {
 		return
 	}
-	size := kv.persister.RaftStateSize()
-	if size >= kv.maxraftstate && (len(kv.applyCh) == 0 || size >= 4*kv.maxraftstate) {
-		kv.rf.Snapshot(index, kv.sm.encode())
-	}
+	kv.rf.Snapshot(index, kv.sm.encode())
+	kv.appliedBytes = 0
 }
 
-// installSnapshot replaces the state with a snapshot from the leader.
-// Caller holds kv.mu.
-func (kv *KVServer) installSnapshot(m raft.ApplyMsg) {
+// installSnapshot replaces the state with a snapshot from the leader, and
+// returns the answers owed to waiters it overtook. Caller holds kv.mu.
+func (kv *KVServer) installSnapshot(m raft.ApplyMsg) []answer {
 	if m.SnapshotIndex <= kv.sm.LastApplied {
-		return
+		return nil
 	}
 	sm, err := decodeStateMachine(m.Snapshot)
 	if err == nil && sm.LastApplied != m.SnapshotIndex {
@@ -226,14 +256,17 @@ func (kv *KVServer) installSnapshot(m raft.ApplyMsg) {
 		panic(fmt.Sprintf("kvraft: server %d: the snapshot through %d from Raft is unusable: %v", kv.me, m.SnapshotIndex, err))
 	}
 	kv.sm = sm
+	kv.appliedBytes = 0
 	// Waiters at or below the snapshot cannot tell whether their operation
 	// is in it; the Clerk's retry is answered from the duplicate table.
+	var answers []answer
 	for index, w := range kv.waiters {
 		if index <= m.SnapshotIndex {
 			delete(kv.waiters, index)
-			w.done <- outcome{err: ErrWrongLeader}
+			answers = append(answers, answer{w, outcome{err: ErrWrongLeader}})
 		}
 	}
+	return answers
 }
 
 // leaderWatch answers waiting requests with ErrWrongLeader as soon as their
@@ -251,13 +284,15 @@ func (kv *KVServer) leaderWatch() {
 		}
 		term, isLeader := kv.rf.GetState()
 		now := time.Now()
+		var answers []answer
 		kv.mu.Lock()
 		for index, w := range kv.waiters {
 			if !isLeader || w.term != term || now.After(w.deadline) {
 				delete(kv.waiters, index)
-				w.done <- outcome{err: ErrWrongLeader}
+				answers = append(answers, answer{w, outcome{err: ErrWrongLeader}})
 			}
 		}
 		kv.mu.Unlock()
+		deliver(answers)
 	}
 }

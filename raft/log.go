@@ -24,8 +24,10 @@ type Entry struct {
 //
 // The log also keeps its own gob encoding, so that persisting after an
 // append costs the new entries' encoding plus a memory copy, not a
-// re-encoding of the whole log. enc is the gob stream of entries, one value
-// per entry. A gob stream sends each type's definition once, before its
+// re-encoding of the whole log. enc holds headerSize bytes reserved for the
+// persisted header (persist.go writes them), then the gob stream of the
+// entries, one value per entry, so the whole persisted state is one buffer
+// that is never copied before the Persister's own copy. A gob stream sends each type's definition once, before its
 // first value, so cutting the stream in the middle could lose definitions
 // that later values rely on: a truncation or compaction (rare) therefore
 // marks the encoding stale, and it is rebuilt in one pass when next needed.
@@ -150,12 +152,14 @@ func (l *raftLog) lastIndexOfTerm(t int) int {
 	return -1
 }
 
-// encoded returns the gob stream of the log's entries, rebuilding it if a
-// truncation or compaction made it stale. The result is valid until the next
-// change to the log.
+// encoded returns headerSize reserved bytes followed by the gob stream of
+// the log's entries, rebuilding the stream if a truncation or compaction
+// made it stale. The caller may write the reserved bytes. The result is
+// valid until the next change to the log.
 func (l *raftLog) encoded() []byte {
 	if l.stale {
 		l.enc.Reset()
+		l.enc.Write(make([]byte, headerSize))
 		l.encoder = labgob.NewEncoder(&l.enc)
 		l.stale = false
 		l.encodeTail(0)

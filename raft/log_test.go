@@ -156,7 +156,7 @@ func TestLogEncodingFollowsChanges(t *testing.T) {
 	l := mkLog(0, 0)
 	check := func(step string) {
 		t.Helper()
-		got, err := decodeEntries(l.encoded())
+		got, err := decodeEntries(l.encoded()[headerSize:])
 		if err != nil {
 			t.Fatalf("%s: decode: %v", step, err)
 		}
@@ -181,7 +181,7 @@ func TestLogEncodingFollowsChanges(t *testing.T) {
 
 func TestDecodeEntriesRejectsGarbage(t *testing.T) {
 	l := mkLog(0, 0, 1, 1, 2)
-	good := append([]byte(nil), l.encoded()...)
+	good := append([]byte(nil), l.encoded()[headerSize:]...)
 	for name, data := range map[string][]byte{
 		"truncated": good[:len(good)-3],
 		"garbage":   []byte("definitely not a gob stream"),

@@ -2,33 +2,33 @@ package raft
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 )
 
-// The persisted Raft state is a small header followed by the log's gob
-// stream (see raftLog):
+// The persisted Raft state is a fixed-width header followed by the log's
+// gob stream (see raftLog):
 //
-//	"RFT1" currentTerm votedFor snapshotIndex snapshotTerm  (varints)
+//	"RFT2"  currentTerm votedFor snapshotIndex snapshotTerm  (int64, big-endian)
 //	entries after the snapshot, one gob value each
 //
-// The header is rewritten on every save; the log's encoding is kept by the
-// log and only grows by the new entries, so a save after an append costs
-// the new entries' encoding and memory copies, not a re-encoding of the log.
-// The snapshot is saved with the state in the same Persister.Save call.
+// The log keeps its encoding, header room included, in one buffer that only
+// grows by the new entries' encodings; persist writes the header into it and
+// hands it to Persister.Save. A save after an append so costs the new
+// entries' encoding and the Persister's one copy, not a re-encoding of the
+// log. The snapshot is saved with the state in the same Save call.
 
-var persistMagic = []byte("RFT1")
+var persistMagic = [4]byte{'R', 'F', 'T', '2'}
+
+const headerSize = len(persistMagic) + 4*8
 
 // persist saves the persistent state (Figure 2) and the snapshot, together.
 // Caller holds rf.mu.
 func (rf *Raft) persist() {
-	entries := rf.log.encoded()
-	buf := make([]byte, 0, len(persistMagic)+4*binary.MaxVarintLen64+len(entries))
-	buf = append(buf, persistMagic...)
-	for _, v := range []int{rf.currentTerm, rf.votedFor, rf.log.snapshotIndex, rf.log.snapshotTerm} {
-		buf = binary.AppendVarint(buf, int64(v))
+	buf := rf.log.encoded()
+	copy(buf, persistMagic[:])
+	for k, v := range []int{rf.currentTerm, rf.votedFor, rf.log.snapshotIndex, rf.log.snapshotTerm} {
+		binary.BigEndian.PutUint64(buf[len(persistMagic)+8*k:], uint64(v))
 	}
-	buf = append(buf, entries...)
 	rf.persister.Save(buf, rf.snapshot)
 	rf.logDirty = false
 	rf.dlog(tPersist, "saved term %d vote %d log (%d, %d]: %d bytes, snapshot %d bytes",
@@ -49,18 +49,14 @@ func (rf *Raft) readPersist(state, snapshot []byte) error {
 	if len(state) == 0 {
 		return nil
 	}
-	if len(state) < len(persistMagic) || string(state[:len(persistMagic)]) != string(persistMagic) {
-		return errors.New("persisted state does not start with the RFT1 header")
+	if len(state) < headerSize || [4]byte(state[:4]) != persistMagic {
+		return fmt.Errorf("persisted state of %d bytes does not start with a %d-byte RFT2 header", len(state), headerSize)
 	}
-	rest := state[len(persistMagic):]
 	var fields [4]int
 	for k := range fields {
-		v, n := binary.Varint(rest)
-		if n <= 0 {
-			return fmt.Errorf("persisted header field %d is truncated or malformed", k)
-		}
-		fields[k], rest = int(v), rest[n:]
+		fields[k] = int(int64(binary.BigEndian.Uint64(state[len(persistMagic)+8*k:])))
 	}
+	rest := state[headerSize:]
 	term, votedFor, snapIndex, snapTerm := fields[0], fields[1], fields[2], fields[3]
 	if term < 0 || votedFor < -1 || votedFor >= len(rf.peers) || snapIndex < 0 || snapTerm < 0 ||
 		snapTerm > term || (snapIndex == 0) != (snapTerm == 0) {

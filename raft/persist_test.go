@@ -2,6 +2,7 @@ package raft
 
 import (
 	"bytes"
+	"encoding/binary"
 	"reflect"
 	"testing"
 
@@ -41,13 +42,22 @@ func TestPersistAppendIsIncremental(t *testing.T) {
 		rf.log.append(Entry{Term: 1, Command: i})
 	}
 	rf.persist()
-	before := rf.log.enc.Bytes()
+	before := append([]byte(nil), rf.log.enc.Bytes()[headerSize:]...)
 	rf.log.append(Entry{Term: 1, Command: 100})
 	rf.persist()
-	after := rf.log.enc.Bytes()
+	after := rf.log.enc.Bytes()[headerSize:]
 	if !bytes.HasPrefix(after, before) || len(after)-len(before) > 32 {
 		t.Fatalf("appending one entry rewrote the encoding: %d -> %d bytes", len(before), len(after))
 	}
+}
+
+// header builds a persisted-state header with the given fields.
+func header(term, votedFor, snapIndex, snapTerm int) []byte {
+	b := append([]byte(nil), persistMagic[:]...)
+	for _, v := range []int{term, votedFor, snapIndex, snapTerm} {
+		b = binary.BigEndian.AppendUint64(b, uint64(v))
+	}
+	return b
 }
 
 func TestReadPersistRejectsBadState(t *testing.T) {
@@ -56,15 +66,19 @@ func TestReadPersistRejectsBadState(t *testing.T) {
 	good.log = mkLog(0, 0, 1, 2, 3)
 	good.persist()
 	state := good.persister.ReadRaftState()
+	entries := state[headerSize:]
 
 	bad := map[string][]byte{
-		"no header":          []byte("hello, world"),
-		"short":              state[:3],
-		"cut header":         state[:5],
-		"cut log":            state[:len(state)-2],
-		"vote out of range":  append(append([]byte("RFT1"), 6, 20, 0, 0), state[8:]...),
-		"term goes back":     append(append([]byte("RFT1"), 2, 0, 0, 0), state[8:]...),
-		"snapshot term zero": append([]byte("RFT1"), 6, 0, 4, 0),
+		"no header":                []byte("hello, world"),
+		"short":                    state[:3],
+		"cut header":               state[:headerSize-1],
+		"cut log":                  state[:len(state)-2],
+		"old format":               append([]byte("RFT1"), state[4:]...),
+		"vote out of range":        append(header(3, 10, 0, 0), entries...),
+		"negative term":            append(header(-1, 0, 0, 0), entries...),
+		"term goes back":           append(header(1, 0, 0, 0), entries...),
+		"snapshot term zero":       header(3, 0, 4, 0),
+		"snapshot from the future": header(3, 0, 4, 9),
 	}
 	for name, data := range bad {
 		t.Run(name, func(t *testing.T) {
@@ -78,6 +92,11 @@ func TestReadPersistRejectsBadState(t *testing.T) {
 			}
 		})
 	}
+	// And the good one is read back.
+	rf := newBareRaft(3)
+	if err := rf.readPersist(state, nil); err != nil || rf.currentTerm != 3 || rf.votedFor != 1 || rf.log.lastIndex() != 3 {
+		t.Fatalf("good state: err %v term %d vote %d last %d", err, rf.currentTerm, rf.votedFor, rf.log.lastIndex())
+	}
 }
 
 // A peer whose storage is corrupt must not panic, must not take part, and
@@ -87,7 +106,7 @@ func TestMakeWithCorruptStateStaysDown(t *testing.T) {
 	defer net.Cleanup()
 	end := net.MakeEnd("corrupt-0")
 	ps := MakePersister()
-	garbage := []byte("RFT1\xff\xff\xff")
+	garbage := []byte("RFT2\xff\xff\xff")
 	ps.Save(garbage, []byte("snap"))
 	rf := Make([]*labrpc.ClientEnd{end}, 0, ps, make(chan ApplyMsg))
 	if _, isLeader := rf.GetState(); isLeader {

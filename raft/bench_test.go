@@ -221,3 +221,25 @@ func BenchmarkElection(b *testing.B) {
 	b.ReportMetric(float64(percentile(times, 0.5).Milliseconds()), "p50-ms")
 	b.ReportMetric(float64(slices.Max(times).Milliseconds()), "max-ms")
 }
+
+// BenchmarkPersistAfterAppend measures one append and its save on logs of
+// different lengths: with incremental saves the cost must not grow with the
+// log.
+func BenchmarkPersistAfterAppend(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprintf("log=%d", n), func(b *testing.B) {
+			rf := &Raft{peers: make([]*labrpc.ClientEnd, 3), persister: MakePersister(), votedFor: -1, log: newLog(0, 0, nil)}
+			rf.currentTerm = 1
+			for i := 0; i < n; i++ {
+				rf.log.append(Entry{Term: 1, Command: i})
+			}
+			rf.persist()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				rf.log.append(Entry{Term: 1, Command: i})
+				rf.persist()
+			}
+			b.ReportMetric(float64(rf.persister.RaftStateSize())/float64(rf.log.lastIndex()), "state-bytes/entry")
+		})
+	}
+}

@@ -66,8 +66,11 @@
 // on a change. Start only appends in memory (and marks the log dirty); the
 // first replicator to send persists the whole batch of new entries once, and
 // a leader persists before counting itself toward a majority. Persisting
-// after an append costs the new entries' encoding and a memory copy: the log
-// keeps its own gob stream and extends it (persist.go, log.go).
+// after an append costs the new entries' encoding and their copy, not the
+// whole log's: the log keeps its own gob stream and extends it, and between
+// compactions the peer saves only the bytes added since its last save, with
+// a new header (Persister.saveAppend; any other writer to the Persister in
+// between forces a whole save). persist.go, log.go.
 //
 // # Goroutines and condition variables
 //

@@ -37,9 +37,10 @@ type raftLog struct {
 	snapshotTerm  int
 	entries       []Entry
 
-	enc     bytes.Buffer
-	encoder *labgob.LabEncoder
-	stale   bool // enc does not reflect entries; rebuild before use
+	enc      bytes.Buffer
+	encoder  *labgob.LabEncoder
+	stale    bool // enc does not reflect entries; rebuild before use
+	rebuilds int  // times enc was rebuilt: bytes once written may have changed
 }
 
 func newLog(snapshotIndex, snapshotTerm int, entries []Entry) *raftLog {
@@ -162,6 +163,7 @@ func (l *raftLog) encoded() []byte {
 		l.enc.Write(make([]byte, headerSize))
 		l.encoder = labgob.NewEncoder(&l.enc)
 		l.stale = false
+		l.rebuilds++
 		l.encodeTail(0)
 	}
 	return l.enc.Bytes()

@@ -21,6 +21,18 @@ var persistMagic = [4]byte{'R', 'F', 'T', '2'}
 
 const headerSize = len(persistMagic) + 4*8
 
+// savedState is what the peer last saved, for incremental saves: if the log's
+// encoding was not rebuilt since, and nobody else saved to the Persister, the
+// saved state is a prefix of the encoding (bar the header), and only the
+// bytes after it need saving, with the new header. A compaction (the only
+// time the snapshot changes) always rebuilds the encoding, so an
+// incremental save never needs to touch the snapshot.
+type savedState struct {
+	saves    uint64 // the Persister's save count after our last save; 0: none yet
+	rebuilds int    // the log's rebuild count at our last save
+	length   int    // bytes of state saved
+}
+
 // persist saves the persistent state (Figure 2) and the snapshot, together.
 // Caller holds rf.mu.
 func (rf *Raft) persist() {
@@ -29,7 +41,14 @@ func (rf *Raft) persist() {
 	for k, v := range []int{rf.currentTerm, rf.votedFor, rf.log.snapshotIndex, rf.log.snapshotTerm} {
 		binary.BigEndian.PutUint64(buf[len(persistMagic)+8*k:], uint64(v))
 	}
-	rf.persister.Save(buf, rf.snapshot)
+	ok := false
+	if s := rf.saved; s.saves != 0 && s.rebuilds == rf.log.rebuilds && s.length <= len(buf) {
+		rf.saved.saves, ok = rf.persister.saveAppend(s.saves, buf[:headerSize], s.length, buf[s.length:])
+	}
+	if !ok {
+		rf.saved.saves = rf.persister.save(buf, rf.snapshot)
+	}
+	rf.saved.rebuilds, rf.saved.length = rf.log.rebuilds, len(buf)
 	rf.logDirty = false
 	rf.dlog(tPersist, "saved term %d vote %d log (%d, %d]: %d bytes, snapshot %d bytes",
 		rf.currentTerm, rf.votedFor, rf.log.snapshotIndex, rf.log.lastIndex(), len(buf), len(rf.snapshot))

@@ -120,3 +120,54 @@ func TestMakeWithCorruptStateStaysDown(t *testing.T) {
 		t.Fatal("the corrupt state was overwritten")
 	}
 }
+
+// Whatever mix of appends, term changes, truncations, compactions and
+// foreign saves came before, what is persisted reads back as the peer's
+// state, and plain appends are saved incrementally.
+func TestIncrementalPersistReadsBack(t *testing.T) {
+	rf := newBareRaft(3)
+	check := func(step string) {
+		t.Helper()
+		back := newBareRaft(3)
+		if err := back.readPersist(rf.persister.ReadRaftState(), rf.persister.ReadSnapshot()); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		if back.currentTerm != rf.currentTerm || back.votedFor != rf.votedFor ||
+			back.log.snapshotIndex != rf.log.snapshotIndex || back.log.snapshotTerm != rf.log.snapshotTerm ||
+			!reflect.DeepEqual(back.log.entries, rf.log.entries) || string(back.snapshot) != string(rf.snapshot) {
+			t.Fatalf("%s: read back term %d vote %d snap %d/%d %q entries %v; peer has %d %d %d/%d %q %v", step,
+				back.currentTerm, back.votedFor, back.log.snapshotIndex, back.log.snapshotTerm, back.snapshot, back.log.entries,
+				rf.currentTerm, rf.votedFor, rf.log.snapshotIndex, rf.log.snapshotTerm, rf.snapshot, rf.log.entries)
+		}
+	}
+	rf.currentTerm = 1
+	rf.log.append(Entry{1, "a"}, Entry{1, 2})
+	rf.persist()
+	check("first save")
+	full := rf.saved.saves
+
+	rf.log.append(Entry{1, "c"})
+	rf.persist()
+	check("append")
+	if rf.saved.rebuilds != 1 || rf.saved.saves != full+1 {
+		t.Fatalf("an append was not saved incrementally: %+v", rf.saved)
+	}
+	rf.currentTerm, rf.votedFor = 3, 2
+	rf.persist()
+	check("term and vote")
+
+	rf.log.truncateFrom(2)
+	rf.log.append(Entry{3, []byte("new")})
+	rf.persist()
+	check("truncate and append")
+
+	rf.log.compact(2, 3)
+	rf.snapshot = []byte("snapshot-2")
+	rf.persist()
+	check("compaction")
+
+	rf.persister.Save([]byte("foreign"), nil) // someone else wrote: the next save must be whole
+	rf.log.append(Entry{3, 7})
+	rf.persist()
+	check("after a foreign save")
+}

@@ -13,6 +13,7 @@ type Persister struct {
 	mu        sync.Mutex
 	raftstate []byte
 	snapshot  []byte
+	saves     uint64 // counts saves, so that saveAppend can tell nobody else saved
 }
 
 // MakePersister returns an empty Persister.
@@ -56,10 +57,35 @@ func (ps *Persister) RaftStateSize() int {
 // reuses (it never hands them out), so a save is one memory copy and, once
 // the buffers have grown, no allocation.
 func (ps *Persister) Save(raftstate []byte, snapshot []byte) {
+	ps.save(raftstate, snapshot)
+}
+
+// save is Save, returning the number of saves made so far.
+func (ps *Persister) save(raftstate []byte, snapshot []byte) uint64 {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	ps.raftstate = reuse(ps.raftstate, raftstate)
 	ps.snapshot = reuse(ps.snapshot, snapshot)
+	ps.saves++
+	return ps.saves
+}
+
+// saveAppend is the incremental save of this package's Raft, whose state
+// only grows at the end between compactions: keeping the first keep bytes of
+// the saved state, it overwrites the start of it with header and appends
+// tail, leaving the snapshot as it is. That costs the new bytes, not the
+// whole state. It does nothing and returns false unless the last save was
+// the caller's own, numbered since; the caller then saves in full.
+func (ps *Persister) saveAppend(since uint64, header []byte, keep int, tail []byte) (uint64, bool) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.saves != since || keep > len(ps.raftstate) || len(header) > keep {
+		return 0, false
+	}
+	ps.raftstate = append(ps.raftstate[:keep], tail...)
+	copy(ps.raftstate, header)
+	ps.saves++
+	return ps.saves, true
 }
 
 // reuse copies src into dst's storage when it fits, keeping nil as nil.

@@ -91,3 +91,31 @@ func TestPersisterSaveAtomic(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+func TestPersisterSaveAppend(t *testing.T) {
+	ps := MakePersister()
+	n := ps.save([]byte("HHabc"), []byte("snap"))
+	n, ok := ps.saveAppend(n, []byte("GG"), 5, []byte("def"))
+	if !ok || string(ps.ReadRaftState()) != "GGabcdef" || string(ps.ReadSnapshot()) != "snap" {
+		t.Fatalf("saveAppend: ok %v state %q snapshot %q", ok, ps.ReadRaftState(), ps.ReadSnapshot())
+	}
+	// Keep less than all: what follows keep is replaced.
+	if n, ok = ps.saveAppend(n, []byte("KK"), 4, []byte("XY")); !ok || string(ps.ReadRaftState()) != "KKabXY" {
+		t.Fatalf("saveAppend keeping 4: ok %v state %q", ok, ps.ReadRaftState())
+	}
+	// Somebody else saved since: refused, nothing changed.
+	ps.Save([]byte("other"), nil)
+	if _, ok := ps.saveAppend(n, []byte("ZZ"), 2, []byte("!")); ok || string(ps.ReadRaftState()) != "other" {
+		t.Fatalf("saveAppend after a foreign Save: ok %v state %q", ok, ps.ReadRaftState())
+	}
+	// A copy starts its own count: the dead peer's incremental saves cannot reach it.
+	cp := ps.Copy()
+	if _, ok := cp.saveAppend(n+1, []byte("ZZ"), 2, []byte("!")); ok {
+		t.Fatal("saveAppend on a Copy with the original's count succeeded")
+	}
+	// Keeping more than there is is refused.
+	m := ps.save([]byte("ab"), nil)
+	if _, ok := ps.saveAppend(m, []byte("a"), 3, nil); ok {
+		t.Fatal("saveAppend kept more bytes than were saved")
+	}
+}

@@ -73,6 +73,7 @@ type Raft struct {
 	log         *raftLog
 	snapshot    []byte // the service's snapshot through log.snapshotIndex; never mutated
 	logDirty    bool   // entries were appended and not yet persisted
+	saved       savedState
 
 	// Volatile state on all servers. Invariant:
 	// log.snapshotIndex <= commitIndex <= log.lastIndex() and

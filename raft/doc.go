@@ -45,7 +45,8 @@
 // RPC, a channel operation or a sleep: a sender copies what an RPC needs,
 // unlocks, calls, relocks, and then acts on the reply only if the term and
 // role are still those the request was sent in (otherwise the reply is
-// dropped). Every reply and every request first passes observeTerm, the one
+// dropped). Every request passes admit and every reply acceptReply (or, for
+// votes, the same checks inline), and both go through observeTerm, the one
 // place that applies "if RPC request or response contains term T >
 // currentTerm: set currentTerm = T, convert to follower". Roles change only
 // in becomeFollower, becomeCandidate and becomeLeader.

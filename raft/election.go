@@ -85,18 +85,11 @@ func (rf *Raft) requestVote(peer int, args RequestVoteArgs) {
 func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
+	admitted := rf.admit(args.Term, args.validate(len(rf.peers)))
 	reply.Term = rf.currentTerm
-	if rf.killed() {
+	if !admitted {
 		return
 	}
-	if err := args.validate(len(rf.peers)); err != nil {
-		rf.dlog(tDrop, "%v", err)
-		return
-	}
-	if rf.observeTerm(args.Term) {
-		return // a candidate of an older term
-	}
-	reply.Term = rf.currentTerm
 	// §5.4.1: grant only to a candidate whose log is at least as up to
 	// date: a later last term, or the same last term and at least as long.
 	upToDate := args.LastLogTerm > rf.log.lastTerm() ||

@@ -209,6 +209,37 @@ func (rf *Raft) observeTerm(term int) (stale bool) {
 	return term < rf.currentTerm
 }
 
+// admit runs the checks every RPC handler starts with: a killed peer answers
+// nothing, a malformed request (invalid, from validate) is dropped, and the
+// request's term passes observeTerm. It returns false if the handler must
+// reject the request; the caller then replies with currentTerm alone.
+// Caller holds rf.mu.
+func (rf *Raft) admit(term int, invalid error) bool {
+	if rf.killed() {
+		return false
+	}
+	if invalid != nil {
+		rf.dlog(tDrop, "%v", invalid)
+		return false
+	}
+	return !rf.observeTerm(term)
+}
+
+// acceptReply is the gate for the reply to the RPC numbered seq, sent to
+// peer in term sentTerm: it records the end of the RPC, applies the reply's
+// term, and drops a reply that failed or arrived after this peer left that
+// term or stopped leading. Caller holds rf.mu.
+func (rf *Raft) acceptReply(peer int, seq uint64, ok bool, sentTerm, replyTerm int, rpc string) bool {
+	if !rf.finishSend(peer, seq, ok) || rf.observeTerm(replyTerm) {
+		return false
+	}
+	if rf.role != leader || rf.currentTerm != sentTerm {
+		rf.dlog(tDrop, "%s reply from S%d for term %d: now %s", rpc, peer, sentTerm, rf.role)
+		return false
+	}
+	return true
+}
+
 // becomeFollower moves to term (which may be the current one) as a
 // follower, clearing the vote if the term is new, and persists the change.
 // Caller holds rf.mu.

@@ -84,11 +84,7 @@ func (rf *Raft) sendAppendEntries(peer int, seq uint64, args AppendEntriesArgs) 
 
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	if !rf.finishSend(peer, seq, ok) || rf.observeTerm(reply.Term) {
-		return
-	}
-	if rf.role != leader || rf.currentTerm != args.Term {
-		rf.dlog(tDrop, "AppendEntries reply from S%d for term %d: now %s", peer, args.Term, rf.role)
+	if !rf.acceptReply(peer, seq, ok, args.Term, reply.Term, "AppendEntries") {
 		return
 	}
 	if reply.Success {
@@ -170,18 +166,11 @@ func (rf *Raft) advanceCommit() {
 func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	reply.Term = rf.currentTerm
-	if rf.killed() {
+	admitted := rf.admit(args.Term, args.validate(len(rf.peers)))
+	reply.Term = rf.currentTerm // to a deposed leader, this says so
+	if !admitted {
 		return
 	}
-	if err := args.validate(len(rf.peers)); err != nil {
-		rf.dlog(tDrop, "%v", err)
-		return
-	}
-	if rf.observeTerm(args.Term) {
-		return // from a deposed leader: the reply's term tells it so
-	}
-	reply.Term = rf.currentTerm
 	if rf.role == leader {
 		panic(fmt.Sprintf("raft: peer %d, leader in term %d, got AppendEntries from S%d in the same term",
 			rf.me, rf.currentTerm, args.LeaderId))

@@ -39,11 +39,7 @@ func (rf *Raft) sendInstallSnapshot(peer int, seq uint64, args InstallSnapshotAr
 
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	if !rf.finishSend(peer, seq, ok) || rf.observeTerm(reply.Term) {
-		return
-	}
-	if rf.role != leader || rf.currentTerm != args.Term {
-		rf.dlog(tDrop, "InstallSnapshot reply from S%d for term %d: now %s", peer, args.Term, rf.role)
+	if !rf.acceptReply(peer, seq, ok, args.Term, reply.Term, "InstallSnapshot") {
 		return
 	}
 	if !reply.Installed {
@@ -61,18 +57,11 @@ func (rf *Raft) sendInstallSnapshot(peer int, seq uint64, args InstallSnapshotAr
 func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshotReply) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
+	admitted := rf.admit(args.Term, args.validate(len(rf.peers)))
 	reply.Term = rf.currentTerm
-	if rf.killed() {
+	if !admitted {
 		return
 	}
-	if err := args.validate(len(rf.peers)); err != nil {
-		rf.dlog(tDrop, "%v", err)
-		return
-	}
-	if rf.observeTerm(args.Term) {
-		return
-	}
-	reply.Term = rf.currentTerm
 	if rf.role == leader {
 		panic(fmt.Sprintf("raft: peer %d, leader in term %d, got InstallSnapshot from S%d in the same term",
 			rf.me, rf.currentTerm, args.LeaderId))

@@ -71,9 +71,9 @@ type Raft struct {
 	currentTerm int
 	votedFor    int // -1 for none
 	log         *raftLog
-	snapshot    []byte // the service's snapshot through log.snapshotIndex; never mutated
-	logDirty    bool   // entries were appended and not yet persisted
-	saved       savedState
+	snapshot    []byte     // the service's snapshot through log.snapshotIndex; never mutated
+	logDirty    bool       // entries were appended and not yet persisted
+	saved       savedState // what this peer last saved, for incremental saves (persist.go)
 
 	// Volatile state on all servers. Invariant:
 	// log.snapshotIndex <= commitIndex <= log.lastIndex() and

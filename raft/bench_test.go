@@ -210,9 +210,12 @@ func BenchmarkElection(b *testing.B) {
 		}
 		times = append(times, time.Since(t0))
 		setConnected(old, true)
-		for { // the old leader steps down before the next trial
+		for t1 := time.Now(); ; { // the old leader steps down before the next trial
 			if _, ok := c.rafts[old].GetState(); !ok {
 				break
+			}
+			if time.Since(t1) > 10*time.Second {
+				b.Fatalf("trial %d: old leader %d still leads 10 s after rejoining", i, old)
 			}
 			time.Sleep(time.Millisecond)
 		}

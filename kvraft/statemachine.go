@@ -16,8 +16,13 @@ import (
 // one outstanding, so a request whose Seq is not above the client's last
 // applied one is a retry of something already applied. It is not applied
 // again; a retry of the last request gets that request's recorded result.
+//
+// Values are byte slices that Append extends in place (append's amortized
+// doubling), so an Append costs what it adds, not the value's length; a Get
+// copies the value out into an immutable string. No slice in Store is ever
+// shared: Put stores a copy of its value, a snapshot decodes fresh slices.
 type stateMachine struct {
-	Store       map[string]string
+	Store       map[string][]byte
 	Clients     map[int64]lastRequest
 	LastApplied int // Raft index of the last operation applied
 }
@@ -30,7 +35,7 @@ type lastRequest struct {
 }
 
 func newStateMachine() *stateMachine {
-	return &stateMachine{Store: map[string]string{}, Clients: map[int64]lastRequest{}}
+	return &stateMachine{Store: map[string][]byte{}, Clients: map[int64]lastRequest{}}
 }
 
 // apply applies op, committed at Raft index index, and returns its result.
@@ -46,14 +51,15 @@ func (sm *stateMachine) apply(index int, op Op) (value string, err Err) {
 	err = OK
 	switch op.Kind {
 	case OpGet:
-		var ok bool
-		if value, ok = sm.Store[op.Key]; !ok {
+		if v, ok := sm.Store[op.Key]; ok {
+			value = string(v)
+		} else {
 			err = ErrNoKey
 		}
 	case OpPut:
-		sm.Store[op.Key] = op.Value
+		sm.Store[op.Key] = []byte(op.Value)
 	case OpAppend:
-		sm.Store[op.Key] += op.Value
+		sm.Store[op.Key] = append(sm.Store[op.Key], op.Value...)
 	}
 	sm.Clients[op.ClientId] = lastRequest{Seq: op.Seq, Value: value, Err: err}
 	return value, err
@@ -94,7 +100,7 @@ func decodeStateMachine(data []byte) (*stateMachine, error) {
 		return nil, fmt.Errorf("kvraft: decoding a snapshot: %w", err)
 	}
 	if sm.Store == nil {
-		sm.Store = map[string]string{}
+		sm.Store = map[string][]byte{}
 	}
 	if sm.Clients == nil {
 		sm.Clients = map[int64]lastRequest{}

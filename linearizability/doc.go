@@ -50,6 +50,18 @@
 // KvModel is the model of the kvraft service: Get, Put and Append on string
 // keys, split by key.
 //
+// Memory. Where values grow (each Append adds to what every later Get
+// returns), a history that keeps each Get's whole output grows with the sum
+// of the values read: quadratic in the number of operations. Record a Get's
+// output as DigestKvOutput(v) instead (a KvDigest: length, SHA-256, and the
+// last 48 bytes to show on the page) and the history grows linearly, with
+// verdicts exactly as strict, since one changed byte changes the hash. The
+// model's own state of a key is built the same way (length, a running
+// SHA-256, the tail), so a Put or Append step costs what it writes, not the
+// value's length, and a state takes constant space. KvOutput{Value: v}
+// still works, as the course's harness records it; each step that compares
+// such an output against a state of equal length and tail hashes it.
+//
 // The verdicts (CheckResult):
 //   - Ok: a linearization of every part was found (info has it);
 //   - Illegal: some part has none, every order having been tried; or the

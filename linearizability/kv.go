@@ -1,7 +1,9 @@
 package linearizability
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"hash"
 	"strings"
 )
 
@@ -20,24 +22,130 @@ type KvInput struct {
 }
 
 // KvOutput is the output of a key/value operation. Only a Get's output is
-// looked at; Put and Append may record KvOutput{} or nil.
+// looked at; Put and Append may record KvOutput{} or nil. A Get's output
+// may also be a KvDigest, which checks the same and keeps the history small.
 type KvOutput struct {
 	Value string
+}
+
+// KvDigest stands for a Get's output value by its length, its SHA-256 and
+// its last few bytes: what a history needs to check the value, in constant
+// space. A harness whose values grow (every Append adds to what each later
+// Get returns) records a Get as Output: DigestKvOutput(v), so the history
+// grows with the number of operations, not with the sum of the values read.
+// The verdicts are those of KvOutput{v}: any changed byte changes the hash.
+type KvDigest struct {
+	Len  int
+	Sum  [sha256.Size]byte
+	Tail string // the value's last kvTailLen bytes, for the page
+}
+
+// DigestKvOutput returns the KvDigest of a Get's output value.
+func DigestKvOutput(value string) KvDigest {
+	return KvDigest{Len: len(value), Sum: sha256.Sum256([]byte(value)), Tail: tail("", value)}
+}
+
+// kvTailLen is how many of a value's last bytes a state or a digest keeps
+// to show on the page.
+const kvTailLen = 48
+
+// tail returns the last kvTailLen bytes of prev+add without building it,
+// in a string of their own: a substring would keep all of add alive.
+func tail(prev, add string) string {
+	if len(add) >= kvTailLen {
+		return strings.Clone(add[len(add)-kvTailLen:])
+	}
+	if keep := kvTailLen - len(add); len(prev) > keep {
+		prev = prev[len(prev)-keep:]
+	}
+	return prev + add
+}
+
+// kvState is KvModel's state of one key: not the value but its length, a
+// running SHA-256 of it and its tail, so that an Append step costs what it
+// adds (a clone of the hash's state, then the new bytes), not the value's
+// length, and a state takes constant space however long the value grows.
+// A state is never modified once made: the search keeps and revisits them.
+type kvState struct {
+	n    int
+	sum  [sha256.Size]byte // of the whole value
+	h    hash.Cloner       // running hash of the value; only ever cloned
+	tail string            // the value's last kvTailLen bytes
+}
+
+func newKvState(value string) *kvState {
+	h := sha256.New().(hash.Cloner)
+	h.Write([]byte(value))
+	st := &kvState{n: len(value), h: h, tail: tail("", value)}
+	h.Sum(st.sum[:0])
+	return st
+}
+
+// appended returns the state after appending add to st.
+func (st *kvState) appended(add string) *kvState {
+	c, err := st.h.Clone()
+	if err != nil {
+		panic(fmt.Sprintf("KvModel: cloning a SHA-256 state: %v", err))
+	}
+	c.Write([]byte(add))
+	next := &kvState{n: st.n + len(add), h: c, tail: tail(st.tail, add)}
+	c.Sum(next.sum[:0])
+	return next
+}
+
+// holds reports whether the value of st is v. Length and tail reject most
+// mismatches before any hashing.
+func (st *kvState) holds(v string) bool {
+	if len(v) != st.n || tail("", v) != st.tail {
+		return false
+	}
+	return len(v) <= kvTailLen || sha256.Sum256([]byte(v)) == st.sum
+}
+
+func (st *kvState) matches(d KvDigest) bool {
+	return d.Len == st.n && d.Sum == st.sum && d.Tail == st.tail
+}
+
+func (st *kvState) String() string { return describeValue(st.n, st.tail, st.sum) }
+
+// describeValue draws a value from its length, tail and hash: whole when
+// the tail is all of it, else its end, its length and a prefix of its hash.
+func describeValue(n int, tail string, sum [sha256.Size]byte) string {
+	if n <= len(tail) {
+		return quote(tail)
+	}
+	return fmt.Sprintf("…%s (%d bytes, sha256 %x…)", quote(tail), n, sum[:4])
 }
 
 // KvModel is a key/value store of strings, the service of the kvraft lab:
 // Get returns the current value ("" for a missing key), Put replaces it,
 // Append appends to it. Keys are independent, so histories are checked one
-// key at a time. Inputs must be KvInput and Get outputs KvOutput; anything
-// else makes the check fail with an error saying so.
+// key at a time. Inputs must be KvInput and Get outputs KvOutput or
+// KvDigest; anything else makes the check fail with an error saying so.
 var KvModel = Model{
 	Partition:         kvPartition,
 	DescribePartition: kvDescribePartition,
-	Init:              func() any { return "" },
+	Init:              func() any { return emptyKvState },
 	Step:              kvStep,
-	Equal:             func(a, b any) bool { return a.(string) == b.(string) },
+	Equal:             kvEqual,
 	DescribeOperation: kvDescribeOperation,
-	DescribeState:     func(s any) string { return quote(fmt.Sprint(s)) },
+	DescribeState:     kvDescribeState,
+}
+
+var emptyKvState = newKvState("")
+
+func kvEqual(a, b any) bool {
+	x, y := a.(*kvState), b.(*kvState)
+	return x.n == y.n && x.sum == y.sum
+}
+
+// kvDescribeState draws a KvModel state; a plain string is drawn as that
+// value.
+func kvDescribeState(state any) string {
+	if s, ok := state.(string); ok {
+		return quote(s)
+	}
+	return fmt.Sprint(state)
 }
 
 func kvInput(input any) KvInput {
@@ -74,19 +182,21 @@ func kvDescribePartition(part []Operation) string {
 }
 
 func kvStep(state, input, output any) (bool, any) {
-	st := state.(string)
+	st := state.(*kvState)
 	in := kvInput(input)
 	switch in.Op {
 	case KvGet:
-		out, ok := output.(KvOutput)
-		if !ok {
-			panic(fmt.Sprintf("KvModel: output of %s is %T (%v), want KvOutput", kvDescribeOperation(input, nil), output, output))
+		switch out := output.(type) {
+		case KvOutput:
+			return st.holds(out.Value), st
+		case KvDigest:
+			return st.matches(out), st
 		}
-		return out.Value == st, st
+		panic(fmt.Sprintf("KvModel: output of %s is %T (%v), want KvOutput or KvDigest", kvDescribeOperation(input, nil), output, output))
 	case KvPut:
-		return true, in.Value
+		return true, newKvState(in.Value)
 	case KvAppend:
-		return true, st + in.Value
+		return true, st.appended(in.Value)
 	}
 	panic(fmt.Sprintf("KvModel: unknown Op %d in %+v (want KvGet, KvPut or KvAppend)", in.Op, in))
 }
@@ -100,8 +210,11 @@ func kvDescribeOperation(input, output any) string {
 	}
 	switch in.Op {
 	case KvGet:
-		if out, ok := output.(KvOutput); ok {
+		switch out := output.(type) {
+		case KvOutput:
 			return fmt.Sprintf("get(%s) -> %s", quote(in.Key), quote(out.Value))
+		case KvDigest:
+			return fmt.Sprintf("get(%s) -> %s", quote(in.Key), describeValue(out.Len, out.Tail, out.Sum))
 		}
 		return fmt.Sprintf("get(%s) -> ?", quote(in.Key))
 	case KvPut:

@@ -15,6 +15,17 @@ type ClientEnd struct {
 	net     *Network
 }
 
+// NetworkMade returns when the network this end belongs to was made, which
+// in a course-shaped harness is when the test started: raft's debug log
+// counts its milliseconds from there. The zero time for an end of no
+// network.
+func (e *ClientEnd) NetworkMade() time.Time {
+	if e == nil || e.net == nil {
+		return time.Time{}
+	}
+	return e.net.made
+}
+
 // Call sends an RPC to the server this end is connected to and waits for the
 // reply. See the package documentation for exactly when it returns true.
 // svcMeth is "Service.Method"; args is encoded as sent; reply must point to

@@ -56,6 +56,9 @@
 //     otherwise. Seed returns it; test harnesses print it on failure, so a
 //     fault schedule can be replayed as closely as goroutine scheduling
 //     allows.
+//   - ClientEnd.NetworkMade says when the end's network was made (in a
+//     course-shaped harness, when the test started): raft's debug log
+//     counts its milliseconds from there.
 //
 // Goroutines: none of its own at rest. Each Call runs in its caller's
 // goroutine, plus one goroutine per request for the handler, so a crashed

@@ -29,6 +29,7 @@ type Network struct {
 	connections    map[any]any           // end name -> server name
 	stats          map[string]*MethodStat
 
+	made   time.Time // when MakeNetwork made it: a test's time zero
 	seed   int64
 	rngMu  sync.Mutex
 	rng    *mrand.Rand
@@ -80,6 +81,7 @@ func MakeNetworkSeeded(seed int64) *Network {
 		servers:     map[any]*serverSlot{},
 		connections: map[any]any{},
 		stats:       map[string]*MethodStat{},
+		made:        time.Now(),
 		seed:        seed,
 		rng:         mrand.New(mrand.NewPCG(uint64(seed), 0x5eed)),
 		done:        make(chan struct{}),

@@ -13,6 +13,9 @@ import (
 //
 //	<ms since start> <TOPIC> S<peer> T<term> <message>
 //
+// where the milliseconds count from when the peer's labrpc network was
+// made: in the course-shaped harnesses, when the test started, so each test
+// of a go test process starts near 0.
 // for example "000412 VOTE S2 T3 granted vote to S0". Topics: TIMER, VOTE,
 // LEADER, TERM, APPEND, COMMIT, APPLY, PERSIST, SNAPSHOT, DROP. The fixed
 // layout lets a pretty-printer split the first four fields with a single
@@ -37,7 +40,7 @@ const (
 var debug = struct {
 	once  sync.Once
 	on    bool
-	start time.Time
+	start time.Time  // the first debug line's time: the clock of a peer with no network
 	mu    sync.Mutex // orders whole lines from many peers
 }{}
 
@@ -50,12 +53,25 @@ func debugOn() bool {
 	return debug.on
 }
 
+// debugClock returns the time zero of a peer's debug lines: when its
+// network was made, which is when a test's make_config started it, so each
+// test's lines count from 0 even when go test runs several in one process.
+// Caller holds rf.mu or is Make.
+func (rf *Raft) debugClock() time.Time {
+	if rf.me >= 0 && rf.me < len(rf.peers) {
+		if t := rf.peers[rf.me].NetworkMade(); !t.IsZero() {
+			return t
+		}
+	}
+	return debug.start
+}
+
 // dlog writes one debug line for this peer. Caller holds rf.mu (for the term).
 func (rf *Raft) dlog(t topic, format string, args ...any) {
 	if !debugOn() {
 		return
 	}
-	ms := time.Since(debug.start).Milliseconds()
+	ms := time.Since(rf.debugClock()).Milliseconds()
 	line := fmt.Sprintf("%06d %s S%d T%d %s\n", ms, t, rf.me, rf.currentTerm, fmt.Sprintf(format, args...))
 	debug.mu.Lock()
 	defer debug.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,6 +33,9 @@ type runResult struct {
 	// is neither a pass nor a failure and is left out of every count.
 	stopped bool
 	seconds float64
+	// maxRSS is the process's peak resident set size in bytes, 0 where
+	// the platform does not report it.
+	maxRSS  int64
 	logPath string // the kept log, for a failed run only
 }
 
@@ -96,6 +100,7 @@ func runOne(ctx context.Context, cfg config, tc testCase, run int, tmpDir string
 		footer = wait(ctx, cmd, cfg.timeout, &res)
 		// Whatever the test left behind in its group goes too.
 		killGroup(cmd)
+		res.maxRSS = peakRSS(cmd.ProcessState)
 	}
 	res.seconds = time.Since(start).Seconds()
 	fmt.Fprintf(log, "\n# result: %s (after %.2fs)\n", footer, res.seconds)
@@ -172,4 +177,21 @@ func keepLog(tmp, dst string) string {
 		return fmt.Sprintf("(log lost: %v)", err)
 	}
 	return dst
+}
+
+// peakRSS returns the peak resident set size, in bytes, of the exited
+// process ps describes, from its rusage; 0 if ps is nil or the platform
+// gives no *syscall.Rusage.
+func peakRSS(ps *os.ProcessState) int64 {
+	if ps == nil {
+		return 0
+	}
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok || ru == nil {
+		return 0
+	}
+	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
+		return int64(ru.Maxrss) // bytes there
+	}
+	return int64(ru.Maxrss) * 1024 // KiB on Linux and the BSDs
 }

@@ -16,6 +16,7 @@ type testStats struct {
 	tc                   testCase
 	runs, fails, timeout int
 	mean, stddev, max    float64 // seconds; stddev is the sample one (n-1)
+	maxRSS               int64   // bytes, the largest of the runs'; 0 if unknown
 }
 
 // aggregate returns the stats of every test with a finished run, in the
@@ -42,6 +43,7 @@ func aggregate(res *results) []testStats {
 			}
 			sum += rr.seconds
 			s.max = math.Max(s.max, rr.seconds)
+			s.maxRSS = max(s.maxRSS, rr.maxRSS)
 		}
 		s.mean = sum / float64(len(runs))
 		if len(runs) > 1 {
@@ -74,19 +76,27 @@ func sortedRuns(res *results) []runResult {
 	return runs
 }
 
+// mib formats a byte count in MiB for the table, "-" when unknown (0).
+func mib(bytes int64) string {
+	if bytes <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", float64(bytes)/(1<<20))
+}
+
 // printTable prints the closing table, its TOTAL line, and the kept logs of
 // the failed runs.
 func printTable(w io.Writer, res *results) {
 	stats := aggregate(res)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PACKAGE\tTEST\tRUNS\tFAILS\tMEAN±SD S\tMAX S")
+	fmt.Fprintln(tw, "PACKAGE\tTEST\tRUNS\tFAILS\tMEAN±SD S\tMAX S\tMAX RSS MiB")
 	for _, s := range stats {
 		fails := fmt.Sprint(s.fails)
 		if s.timeout > 0 {
 			fails += fmt.Sprintf(" (%d timeout)", s.timeout)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.2f ± %.2f\t%.2f\n",
-			s.tc.pkg.rel, s.tc.name, s.runs, fails, s.mean, s.stddev, s.max)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%.2f ± %.2f\t%.2f\t%s\n",
+			s.tc.pkg.rel, s.tc.name, s.runs, fails, s.mean, s.stddev, s.max, mib(s.maxRSS))
 	}
 	fmt.Fprintf(tw, "TOTAL\t%d tests\t%d\t%d\twall %.1fs\n",
 		len(stats), len(res.runs), res.fails(), res.wall.Seconds())
@@ -157,7 +167,9 @@ type jsonRun struct {
 	Passed   bool    `json:"passed"`
 	TimedOut bool    `json:"timed_out"`
 	Seconds  float64 `json:"seconds"`
-	Log      string  `json:"log,omitempty"`
+	// MaxRSSBytes is the peak resident set size; absent where unknown.
+	MaxRSSBytes int64  `json:"max_rss_bytes,omitempty"`
+	Log         string `json:"log,omitempty"`
 }
 
 type jsonTest struct {
@@ -171,6 +183,7 @@ type jsonTest struct {
 	MeanSeconds   float64 `json:"mean_seconds"`
 	StddevSeconds float64 `json:"stddev_seconds"`
 	MaxSeconds    float64 `json:"max_seconds"`
+	MaxRSSBytes   int64   `json:"max_rss_bytes,omitempty"` // the largest of the runs'
 }
 
 func writeJSON(w io.Writer, cfg config, res *results) error {
@@ -185,14 +198,14 @@ func writeJSON(w io.Writer, cfg config, res *results) error {
 		doc.Runs = append(doc.Runs, jsonRun{
 			Package: rr.tc.pkg.importPath, Dir: rr.tc.pkg.rel, Test: rr.tc.name,
 			Part: rr.tc.part, Run: rr.run, Seed: rr.seed, Passed: rr.passed,
-			TimedOut: rr.timedOut, Seconds: rr.seconds, Log: rr.logPath,
+			TimedOut: rr.timedOut, Seconds: rr.seconds, MaxRSSBytes: rr.maxRSS, Log: rr.logPath,
 		})
 	}
 	for _, s := range aggregate(res) {
 		doc.Tests = append(doc.Tests, jsonTest{
 			Package: s.tc.pkg.importPath, Dir: s.tc.pkg.rel, Test: s.tc.name,
 			Part: s.tc.part, Runs: s.runs, Fails: s.fails, Timeouts: s.timeout,
-			MeanSeconds: s.mean, StddevSeconds: s.stddev, MaxSeconds: s.max,
+			MeanSeconds: s.mean, StddevSeconds: s.stddev, MaxSeconds: s.max, MaxRSSBytes: s.maxRSS,
 		})
 	}
 	enc := json.NewEncoder(w)

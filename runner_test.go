@@ -169,9 +169,9 @@ func TestTable(t *testing.T) {
 		tests: []testCase{a, b, never},
 		runs: []runResult{
 			{tc: b, run: 2, passed: true, seconds: 0.5},
-			{tc: a, run: 1, passed: true, seconds: 1},
-			{tc: a, run: 3, seconds: 3, logPath: "logs/raft_TestA3A_run3.log"},
-			{tc: a, run: 2, passed: true, seconds: 2},
+			{tc: a, run: 1, passed: true, seconds: 1, maxRSS: 40 << 20},
+			{tc: a, run: 3, seconds: 3, maxRSS: 123456789, logPath: "logs/raft_TestA3A_run3.log"},
+			{tc: a, run: 2, passed: true, seconds: 2, maxRSS: 50 << 20},
 			{tc: b, run: 1, timedOut: true, seconds: 9, logPath: "logs/raft_TestB3B_run1.log"},
 		},
 		stopped: 1,
@@ -179,9 +179,10 @@ func TestTable(t *testing.T) {
 	}
 	var out bytes.Buffer
 	printTable(&out, res)
-	want := `PACKAGE  TEST     RUNS  FAILS          MEAN±SD S    MAX S
-./raft   TestA3A  3     1              2.00 ± 1.00  3.00
-./raft   TestB3B  2     1 (1 timeout)  4.75 ± 6.01  9.00
+	// TestB3B's runs report no RSS: "-".
+	want := `PACKAGE  TEST     RUNS  FAILS          MEAN±SD S    MAX S  MAX RSS MiB
+./raft   TestA3A  3     1              2.00 ± 1.00  3.00   117.7
+./raft   TestB3B  2     1 (1 timeout)  4.75 ± 6.01  9.00   -
 TOTAL    2 tests  5     2              wall 12.5s
 1 run(s) stopped before finishing, not counted
 logs of failed runs:
@@ -214,5 +215,11 @@ func TestListGroupsByPackageAndPart(t *testing.T) {
 `
 	if out.String() != want {
 		t.Errorf("list:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+func TestPeakRSSWithoutProcess(t *testing.T) {
+	if got := peakRSS(nil); got != 0 {
+		t.Errorf("peakRSS(nil) = %d, want 0 (unknown)", got)
 	}
 }

@@ -1,6 +1,6 @@
 // Command raftlab (the module root) is the test runner: it runs single tests
 // of the module many times, in parallel, each in its own process, and says
-// how often each one failed and how long it took.
+// how often each one failed, how long it took and how much memory it used.
 //
 // Usage:
 //
@@ -46,7 +46,12 @@
 // Output: on a terminal a live progress line (done/total, failures, elapsed,
 // estimated time left) and a line per failure; otherwise (CI) one plain line
 // per finished run. At the end a table (package, test, runs, fails,
-// mean ± stddev seconds, max seconds), a TOTAL line, and the failed logs.
+// mean ± stddev seconds, max seconds, MAX RSS MiB), a TOTAL line, and the
+// failed logs. MAX RSS is the largest peak resident set size of the test's
+// runs, from the exited process's rusage (ru_maxrss), in MiB (2^20 bytes);
+// with -race it includes the race detector's memory. It is "-" on a platform
+// that does not report it. -json has the same figure in bytes
+// (max_rss_bytes, per run and per test; left out where unknown).
 //
 // Ctrl-C (SIGINT or SIGTERM) starts no new run, kills the process groups of
 // the running ones, and prints the table of the runs that finished; a second

@@ -155,6 +155,15 @@ func TestFailingRunKeepsLogWithRerunAndSeed(t *testing.T) {
 		if !strings.Contains(r.stdout, path) {
 			t.Errorf("%s not listed after the table:\n%s", path, r.stdout)
 		}
+		// A failure's line names its seed and log.
+		line := fmt.Sprintf("seed %d log %s", seeds[path], path)
+		if !regexp.MustCompile(`(?m)^\[\d/4\] FAIL +\./testdata/fixture TestFail1A run \d/2 [0-9.]+s ` + regexp.QuoteMeta(line) + `$`).MatchString(r.stdout) {
+			t.Errorf("no FAIL line ending %q in:\n%s", line, r.stdout)
+		}
+	}
+	// A passing run's line has no seed (it is in -json).
+	if passLines := regexp.MustCompile(`(?m)^\[\d/4\] ok +\./testdata/fixture TestPass1A run \d/2 [0-9.]+s$`).FindAllString(r.stdout, -1); len(passLines) != 2 {
+		t.Errorf("want 2 lines \"ok ... TestPass1A run i/2 N.NNs\", without seed or log, in:\n%s", r.stdout)
 	}
 
 	var doc jsonDoc
@@ -438,4 +447,35 @@ func TestInterruptKillsRunsAndPrintsTable(t *testing.T) {
 		t.Errorf("the output does not say it was interrupted:\n%s", out)
 	}
 	wantAllDead(t, hangPids(t, pidDir))
+}
+
+// TestStillRunningLines runs the runner in this process, its output a
+// buffer (not a terminal) and stillRunningEvery shortened, on a run that
+// hangs until -timeout: it must be named, with its time so far, while it
+// runs.
+func TestStillRunningLines(t *testing.T) {
+	defer func(d time.Duration) { stillRunningEvery = d }(stillRunningEvery)
+	stillRunningEvery = 100 * time.Millisecond
+	pidDir := t.TempDir()
+	for _, kv := range hangEnv(t, pidDir) {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	var stdout, stderr bytes.Buffer
+	status := mainStatus([]string{"-timeout", "2s", "-o", t.TempDir(), fixture, "TestHang1B"}, &stdout, &stderr)
+	out := stdout.String()
+	if status != 1 {
+		t.Fatalf("exit status %d, want 1 (a timeout)\nstdout:\n%s\nstderr:\n%s", status, out, stderr.String())
+	}
+	wantAllDead(t, hangPids(t, pidDir))
+	lines := regexp.MustCompile(`(?m)^still running \(1\): \./testdata/fixture TestHang1B run 1/1 (\d+)s$`).FindAllStringSubmatch(out, -1)
+	// The run lasts 2s and more; at 100ms intervals that is many lines,
+	// of which the last says at least 1s.
+	if len(lines) < 2 || lines[len(lines)-1][1] == "0" {
+		t.Errorf("want \"still running (1): ./testdata/fixture TestHang1B run 1/1 Ns\" lines, the last with N >= 1, in:\n%s", out)
+	}
+	// They stop once nothing runs: none after the run's line.
+	if i, j := strings.LastIndex(out, "still running"), strings.Index(out, "TIMEOUT ./testdata/fixture TestHang1B"); j < 0 || i > j {
+		t.Errorf("a still-running line after the run finished, or no TIMEOUT line:\n%s", out)
+	}
 }

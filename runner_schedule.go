@@ -8,8 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 )
 
 // results is everything the table and -json report on.
@@ -37,6 +42,16 @@ type job struct {
 	run int
 }
 
+// startedJob is a worker's word that it has started a job.
+type startedJob struct {
+	job
+	at time.Time
+}
+
+// stillRunningEvery is how often, on a plain (non-terminal) stream, the runs
+// in progress are named. A variable so that tests can shorten it.
+var stillRunningEvery = 30 * time.Second
+
 // schedule runs every test cfg.runs times, cfg.parallel at once. Runs are
 // handed out round by round (run 1 of every test, then run 2, ...) so that
 // every test gets some runs early, which -failfast and Ctrl-C benefit from.
@@ -60,6 +75,9 @@ func schedule(ctx context.Context, cfg config, tests []testCase, tmpDir string, 
 		}
 	}()
 
+	// A worker says it started a job before it says the job finished, and
+	// the loop below receives both, so progress always knows what runs.
+	started := make(chan startedJob)
 	finished := make(chan runResult)
 	var wg sync.WaitGroup
 	for range cfg.parallel {
@@ -70,6 +88,7 @@ func schedule(ctx context.Context, cfg config, tests []testCase, tmpDir string, 
 				if runCtx.Err() != nil {
 					return
 				}
+				started <- startedJob{j, time.Now()}
 				finished <- runOne(runCtx, cfg, j.tc, j.run, tmpDir)
 			}
 		}()
@@ -80,16 +99,31 @@ func schedule(ctx context.Context, cfg config, tests []testCase, tmpDir string, 
 	}()
 
 	prog := &progress{
-		w:        stdout,
-		terminal: stdout == io.Writer(os.Stdout) && isTerminal(os.Stdout),
-		total:    len(tests) * cfg.runs,
-		runs:     cfg.runs,
-		start:    start,
+		w:       stdout,
+		total:   len(tests) * cfg.runs,
+		runs:    cfg.runs,
+		start:   start,
+		running: map[job]time.Time{},
 	}
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
+	if f, ok := stdout.(*os.File); ok && isTerminal(f) {
+		prog.tty = f
+	}
+	// A terminal's line is redrawn every second; a plain stream gets a
+	// still-running line now and then.
+	var redraw, stillRunning <-chan time.Time
+	if prog.tty != nil {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		redraw = tick.C
+	} else {
+		tick := time.NewTicker(stillRunningEvery)
+		defer tick.Stop()
+		stillRunning = tick.C
+	}
 	for {
 		select {
+		case s := <-started:
+			prog.running[s.job] = s.at
 		case rr, ok := <-finished:
 			if !ok {
 				prog.finish()
@@ -97,6 +131,7 @@ func schedule(ctx context.Context, cfg config, tests []testCase, tmpDir string, 
 				res.interrupted = ctx.Err() != nil
 				return res
 			}
+			delete(prog.running, job{rr.tc, rr.run})
 			if rr.stopped {
 				res.stopped++
 				continue
@@ -107,8 +142,12 @@ func schedule(ctx context.Context, cfg config, tests []testCase, tmpDir string, 
 				res.failedFast = true
 				stopRuns()
 			}
-		case <-tick.C:
+		case <-redraw:
 			prog.redraw()
+		case now := <-stillRunning:
+			if len(prog.running) > 0 {
+				fmt.Fprintln(prog.w, prog.stillRunningLine(now))
+			}
 		}
 	}
 }
@@ -119,16 +158,31 @@ func isTerminal(f *os.File) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// progress shows finished runs: on a terminal a live line rewritten in place
-// (with failures printed above it); otherwise one plain line per run.
+// terminalWidth returns the number of columns of the terminal f, or 80 if
+// it cannot tell.
+func terminalWidth(f *os.File) int {
+	var ws struct{ rows, cols, xpixels, ypixels uint16 }
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(),
+		uintptr(syscall.TIOCGWINSZ), uintptr(unsafe.Pointer(&ws)))
+	if errno != 0 || ws.cols == 0 {
+		return 80
+	}
+	return int(ws.cols)
+}
+
+// progress shows what has finished and what is running: on a terminal a
+// live line rewritten in place (with failures printed above it); otherwise
+// one plain line per run, and now and then a line naming the runs in
+// progress. Only schedule's loop uses it.
 type progress struct {
-	w        io.Writer
-	terminal bool
-	total    int
-	runs     int // per test, for "run 3/20"
-	done     int
-	failed   int
-	start    time.Time
+	w       io.Writer
+	tty     *os.File // w, when it is a terminal
+	total   int
+	runs    int // per test, for "run 3/20"
+	done    int
+	failed  int
+	start   time.Time
+	running map[job]time.Time // runs in progress, and when each started
 }
 
 func (p *progress) report(rr runResult) {
@@ -143,12 +197,16 @@ func (p *progress) report(rr runResult) {
 	case !rr.passed:
 		status = "FAIL"
 	}
-	line := fmt.Sprintf("%-4s %s %s run %d/%d %.2fs seed %d", status,
-		rr.tc.pkg.rel, rr.tc.name, rr.run, p.runs, rr.seconds, rr.seed)
+	line := fmt.Sprintf("%-4s %s %s run %d/%d %.2fs", status,
+		rr.tc.pkg.rel, rr.tc.name, rr.run, p.runs, rr.seconds)
+	// The seed only where someone will want to replay the run.
 	if !rr.passed {
+		line += fmt.Sprintf(" seed %d", rr.seed)
+	}
+	if rr.logPath != "" {
 		line += " log " + rr.logPath
 	}
-	if !p.terminal {
+	if p.tty == nil {
 		fmt.Fprintf(p.w, "[%*d/%d] %s\n", len(fmt.Sprint(p.total)), p.done, p.total, line)
 		return
 	}
@@ -159,22 +217,99 @@ func (p *progress) report(rr runResult) {
 }
 
 func (p *progress) redraw() {
-	if !p.terminal {
+	if p.tty == nil {
 		return
 	}
-	elapsed := time.Since(p.start)
+	fmt.Fprintf(p.w, "\r\033[K%s", p.statusLine(time.Now(), terminalWidth(p.tty)))
+}
+
+func (p *progress) finish() {
+	if p.tty != nil {
+		p.redraw()
+		fmt.Fprintln(p.w)
+	}
+}
+
+// inProgress is one run in progress and how long it has been running.
+type inProgress struct {
+	job
+	elapsed time.Duration
+}
+
+// inProgress returns the runs in progress at now, longest-running first.
+func (p *progress) inProgress(now time.Time) []inProgress {
+	var out []inProgress
+	for j, at := range p.running {
+		out = append(out, inProgress{j, now.Sub(at)})
+	}
+	sort.Slice(out, func(i, k int) bool {
+		a, b := out[i], out[k]
+		if a.elapsed != b.elapsed {
+			return a.elapsed > b.elapsed
+		}
+		if a.tc.pkg.rel != b.tc.pkg.rel {
+			return a.tc.pkg.rel < b.tc.pkg.rel
+		}
+		if a.tc.name != b.tc.name {
+			return a.tc.name < b.tc.name
+		}
+		return a.run < b.run
+	})
+	return out
+}
+
+// statusLine is the terminal's live line at now, at most width-1 columns
+// (the last column would wrap on some terminals): done and failed counts,
+// elapsed and estimated time left, then how many runs are in progress and
+// the one running longest. The first of these forms that fits is used,
+// cut if none does:
+//
+//	10/40 done, 1 failed, elapsed 3m2s, left ~9m6s; 2 running, longest ./raft TestFigure83C 41s
+//	10/40 done, 1 failed, elapsed 3m2s, left ~9m6s; 2 running, longest TestFigure83C 41s
+//	10/40 done, 1 failed, left ~9m6s; 2 running, longest TestFigure83C 41s
+//	10/40 done, 1 failed; 2 running, longest TestFigure83C 41s
+func (p *progress) statusLine(now time.Time, width int) string {
+	elapsed := now.Sub(p.start)
 	left := "?"
 	if p.done > 0 {
 		est := elapsed * time.Duration(p.total-p.done) / time.Duration(p.done)
 		left = est.Round(time.Second).String()
 	}
-	fmt.Fprintf(p.w, "\r\033[K%d/%d done, %d failed, elapsed %v, left ~%s",
-		p.done, p.total, p.failed, elapsed.Round(time.Second), left)
+	counts := fmt.Sprintf("%d/%d done, %d failed", p.done, p.total, p.failed)
+	times := fmt.Sprintf(", elapsed %v, left ~%s", elapsed.Round(time.Second), left)
+	leftOnly := fmt.Sprintf(", left ~%s", left)
+	runs := p.inProgress(now)
+	if len(runs) == 0 {
+		return fit(width, counts+times, counts+leftOnly, counts)
+	}
+	r := runs[0]
+	running := func(name string) string {
+		return fmt.Sprintf("; %d running, longest %s %v", len(runs), name, r.elapsed.Round(time.Second))
+	}
+	withPkg, bare := running(r.tc.pkg.rel+" "+r.tc.name), running(r.tc.name)
+	return fit(width, counts+times+withPkg, counts+times+bare, counts+leftOnly+bare, counts+bare)
 }
 
-func (p *progress) finish() {
-	if p.terminal {
-		p.redraw()
-		fmt.Fprintln(p.w)
+// fit returns the first of lines shorter than width columns, or the last
+// cut to width-1.
+func fit(width int, lines ...string) string {
+	for _, l := range lines {
+		if utf8.RuneCountInString(l) < width {
+			return l
+		}
 	}
+	last := []rune(lines[len(lines)-1])
+	return string(last[:max(width-1, 0)])
+}
+
+// stillRunningLine names the runs in progress at now, longest first, with
+// how long each has been running.
+func (p *progress) stillRunningLine(now time.Time) string {
+	runs := p.inProgress(now)
+	names := make([]string, len(runs))
+	for i, r := range runs {
+		names[i] = fmt.Sprintf("%s %s run %d/%d %v",
+			r.tc.pkg.rel, r.tc.name, r.run, p.runs, r.elapsed.Round(time.Second))
+	}
+	return fmt.Sprintf("still running (%d): %s", len(runs), strings.Join(names, ", "))
 }

@@ -43,15 +43,32 @@
 //	             running ones (they are left out of the table, like Ctrl-C)
 //	-v           set RAFTLAB_DEBUG=1 for the tests (their debug log)
 //
-// Output: on a terminal a live progress line (done/total, failures, elapsed,
-// estimated time left) and a line per failure; otherwise (CI) one plain line
-// per finished run. At the end a table (package, test, runs, fails,
+// Output: on a terminal a live progress line, redrawn every second, and above
+// it a line per failure. The live line gives done/total, failures, elapsed
+// and estimated time left, then how many runs are in progress and the one
+// running longest with its time so far; it drops the package, then the
+// elapsed time, to fit the terminal's width:
+//
+//	10/40 done, 1 failed, elapsed 3m2s, left ~9m6s; 2 running, longest ./raft TestFigure8Unreliable3C 41s
+//
+// Otherwise (a file, a pipe, CI) a line per finished run, with the seed and
+// the log on failures:
+//
+//	[ 3/40] ok   ./raft TestBasic3A run 1/20 1.23s
+//	[ 4/40] FAIL ./raft TestFigure83C run 1/20 30.01s seed -8712... log test-logs/raft_TestFigure83C_run1.log
+//
+// and every 30 s while runs are in progress a line naming them, longest first:
+//
+//	still running (2): ./raft TestFigure8Unreliable3C run 1/20 41s, ./raft TestBackup3B run 2/20 12s
+//
+// At the end a table (package, test, runs, fails,
 // mean ± stddev seconds, max seconds, MAX RSS MiB), a TOTAL line, and the
 // failed logs. MAX RSS is the largest peak resident set size of the test's
 // runs, from the exited process's rusage (ru_maxrss), in MiB (2^20 bytes);
 // with -race it includes the race detector's memory. It is "-" on a platform
 // that does not report it. -json has the same figure in bytes
-// (max_rss_bytes, per run and per test; left out where unknown).
+// (max_rss_bytes, per run and per test; left out where unknown), and every
+// run's seed.
 //
 // Ctrl-C (SIGINT or SIGTERM) starts no new run, kills the process groups of
 // the running ones, and prints the table of the runs that finished; a second

@@ -109,7 +109,7 @@ func TestFailingRunKeepsLogWithRerunAndSeed(t *testing.T) {
 	logs := t.TempDir()
 	jsonPath := filepath.Join(t.TempDir(), "results.json")
 	r := runRunner(t, 2*time.Minute, nil,
-		"-n", "2", "-v", "-o", logs, "-json", jsonPath, fixture, "TestPass1A", "TestFail1A")
+		"-n", "2", "-o", logs, "-json", jsonPath, fixture, "TestPass1A", "TestFail1A")
 	if r.status != 1 {
 		t.Fatalf("exit status %d, want 1\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
 	}
@@ -140,13 +140,13 @@ func TestFailingRunKeepsLogWithRerunAndSeed(t *testing.T) {
 			t.Fatal(err)
 		}
 		log := string(data)
-		m := regexp.MustCompile(`^# rerun: RAFTLAB_SEED=(-?\d+) RAFTLAB_DEBUG=1 go test -count=1 -v -run '\^TestFail1A\$' \./testdata/fixture\n# seed: (-?\d+)\n`).FindStringSubmatch(log)
+		m := regexp.MustCompile(`^# rerun: RAFTLAB_SEED=(-?\d+) go test -count=1 -v -run '\^TestFail1A\$' \./testdata/fixture\n# seed: (-?\d+)\n`).FindStringSubmatch(log)
 		if m == nil || m[1] != m[2] {
 			t.Errorf("%s does not start with a rerun command and the same seed:\n%s", name, log)
 			continue
 		}
-		if !strings.Contains(log, "fixture: RAFTLAB_SEED="+m[1]+" RAFTLAB_DEBUG=1") {
-			t.Errorf("%s: the test did not see seed %s and RAFTLAB_DEBUG=1 (from -v):\n%s", name, m[1], log)
+		if !strings.Contains(log, "fixture: RAFTLAB_SEED="+m[1]+" RAFTLAB_DEBUG=\n") {
+			t.Errorf("%s: the test did not see seed %s and no RAFTLAB_DEBUG (no -v):\n%s", name, m[1], log)
 		}
 		if !strings.Contains(log, "failing on purpose") || !strings.Contains(log, "# result: FAIL") {
 			t.Errorf("%s is not the whole log of the failure:\n%s", name, log)
@@ -164,6 +164,9 @@ func TestFailingRunKeepsLogWithRerunAndSeed(t *testing.T) {
 	// A passing run's line has no seed (it is in -json).
 	if passLines := regexp.MustCompile(`(?m)^\[\d/4\] ok +\./testdata/fixture TestPass1A run \d/2 [0-9.]+s$`).FindAllString(r.stdout, -1); len(passLines) != 2 {
 		t.Errorf("want 2 lines \"ok ... TestPass1A run i/2 N.NNs\", without seed or log, in:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stdout, "passing runs") {
+		t.Errorf("passing runs' logs listed without -v:\n%s", r.stdout)
 	}
 
 	var doc jsonDoc
@@ -186,18 +189,104 @@ func TestFailingRunKeepsLogWithRerunAndSeed(t *testing.T) {
 		if failing && seeds[run.Log] != run.Seed {
 			t.Errorf("-json run %d of %s: seed %d and log %q; the logs have %v", run.Run, run.Test, run.Seed, run.Log, seeds)
 		}
+		if !failing && run.Log != "" {
+			t.Errorf("-json run %d of %s names a log %q, but without -v a passing run's log is not kept", run.Run, run.Test, run.Log)
+		}
 	}
 }
 
-func TestAllPassingExitsZero(t *testing.T) {
-	logs := t.TempDir()
+// keptLogs returns the names of the files in dir, or nil if there is no
+// dir.
+func keptLogs(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestVerboseKeepsEveryRunsLog(t *testing.T) {
+	logs := filepath.Join(t.TempDir(), "test-logs")
+	r := runRunner(t, 2*time.Minute, nil, "-n", "2", "-v", "-o", logs, fixture, "TestPass1A", "TestFail1A")
+	if r.status != 1 {
+		t.Fatalf("exit status %d, want 1\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+	want := "testdata_fixture_TestFail1A_run1.log testdata_fixture_TestFail1A_run2.log " +
+		"testdata_fixture_TestPass1A_run1.log testdata_fixture_TestPass1A_run2.log"
+	if got := strings.Join(keptLogs(t, logs), " "); got != want {
+		t.Fatalf("-v kept logs %q, want every run's: %q", got, want)
+	}
+	for _, name := range keptLogs(t, logs) {
+		data, err := os.ReadFile(filepath.Join(logs, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		log := string(data)
+		test := strings.Split(name, "_")[2]
+		rerun := regexp.MustCompile(`^# rerun: RAFTLAB_SEED=-?\d+ RAFTLAB_DEBUG=1 go test -count=1 -v -run '\^` + test + `\$' \./testdata/fixture\n`)
+		if !rerun.MatchString(log) {
+			t.Errorf("%s does not start with a rerun command with RAFTLAB_DEBUG=1:\n%s", name, log)
+		}
+		// The debug output, which is what -v is for, is in the log.
+		debug := "fixture: RAFTLAB_SEED"
+		if test == "TestPass1A" {
+			debug = "000001 TEST S0 T0 fixture: debug line"
+		}
+		if !strings.Contains(log, debug) || !strings.Contains(log, "RAFTLAB_DEBUG=1") {
+			t.Errorf("%s lacks the test's debug output %q:\n%s", name, debug, log)
+		}
+	}
+	passing := regexp.MustCompile(`(?m)^logs of passing runs \(-v\):\n  (.*)\n  (.*)\n`).FindStringSubmatch(r.stdout)
+	if passing == nil || passing[1] != filepath.Join(logs, "testdata_fixture_TestPass1A_run1.log") ||
+		passing[2] != filepath.Join(logs, "testdata_fixture_TestPass1A_run2.log") {
+		t.Errorf("the passing runs' logs are not listed after the table:\n%s", r.stdout)
+	}
+	// Two runs were selected: their logs are listed, not printed.
+	if strings.Contains(r.stdout, "=== log of the run") || strings.Contains(r.stdout, "debug line") {
+		t.Errorf("a log was printed although 4 runs were selected:\n%s", r.stdout)
+	}
+}
+
+func TestVerboseSingleRunPrintsItsLog(t *testing.T) {
+	logs := filepath.Join(t.TempDir(), "test-logs")
+	r := runRunner(t, 2*time.Minute, nil, "-v", "-o", logs, fixture, "TestPass1A")
+	if r.status != 0 {
+		t.Fatalf("exit status %d, want 0\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
+	}
+	path := filepath.Join(logs, "testdata_fixture_TestPass1A_run1.log")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("the passing run's log was not kept with -v: %v\nstdout:\n%s", err, r.stdout)
+	}
+	// The whole log, then the table, then where the log is.
+	printed := "=== log of the run, kept in " + path + ":\n" + string(data) + "=== end of " + path + "\n"
+	i := strings.Index(r.stdout, printed)
+	table := strings.Index(r.stdout, "PACKAGE ")
+	listed := strings.Index(r.stdout, "logs of passing runs (-v):\n  "+path+"\n")
+	if i < 0 || table < i || listed < table {
+		t.Errorf("stdout is not the log, then the table, then the log's path; want the log\n%s\nin:\n%s", printed, r.stdout)
+	}
+	if !strings.Contains(string(data), "000001 TEST S0 T0 fixture: debug line") {
+		t.Errorf("the log lacks the test's debug output:\n%s", data)
+	}
+}
+
+func TestAllPassingExitsZeroAndMakesNoLogDir(t *testing.T) {
+	logs := filepath.Join(t.TempDir(), "test-logs")
 	r := runRunner(t, 2*time.Minute, nil, "-n", "3", "-p", "3", "-o", logs, fixture, "TestPass1A")
 	if r.status != 0 {
 		t.Fatalf("exit status %d, want 0\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
 	}
 	wantRow(t, r.stdout, "TestPass1A", 3, 0)
-	if entries, _ := os.ReadDir(logs); len(entries) != 0 {
-		t.Errorf("logs kept although every run passed: %v", entries)
+	if _, err := os.Stat(logs); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("-o %s exists (Stat: %v) although every run passed and no log was kept", logs, err)
 	}
 }
 
@@ -267,6 +356,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{[]string{fixture, "TestPass1A", "NoSuchTest"}, `"NoSuchTest"`},
 		{[]string{fixture, "Test(Pass"}, `"Test(Pass"`},
 		{[]string{"./no/such/dir"}, "./no/such/dir"},
+		{[]string{"-o", "go.mod", fixture}, "go.mod is not a directory"},
 	}
 	for _, c := range cases {
 		r := runRunner(t, time.Minute, nil, append([]string{"-o", t.TempDir()}, c.args...)...)

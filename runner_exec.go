@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -36,7 +37,7 @@ type runResult struct {
 	// maxRSS is the process's peak resident set size in bytes, 0 where
 	// the platform does not report it.
 	maxRSS  int64
-	logPath string // the kept log, for a failed run only
+	logPath string // the kept log (failed runs, all runs with -v), or why it was lost
 }
 
 // rerunCommand is the shell command line, to be typed at the module root,
@@ -64,8 +65,9 @@ func logName(tc testCase, run int) string {
 }
 
 // runOne runs test tc once as run number run. Its log is written into
-// tmpDir and moved to cfg.logDir if the run fails. When ctx ends first the
-// process group is killed and the result is marked stopped.
+// tmpDir and moved to cfg.logDir if the run fails, or whatever its outcome
+// with -v. When ctx ends first the process group is killed and the result
+// is marked stopped.
 func runOne(ctx context.Context, cfg config, tc testCase, run int, tmpDir string) runResult {
 	res := runResult{tc: tc, run: run, seed: rand.Int64()}
 	tmpLog := filepath.Join(tmpDir, logName(tc, run))
@@ -77,7 +79,7 @@ func runOne(ctx context.Context, cfg config, tc testCase, run int, tmpDir string
 	defer os.Remove(tmpLog) // a no-op once kept
 
 	args := []string{"-test.run", "^" + tc.name + "$", "-test.count=1", "-test.v"}
-	fmt.Fprintf(log, "# rerun: %s\n# seed: %d\n# test: %s %s, run %d of %d\n# binary: %s %s (in %s)\n# started: %s\n\n",
+	fmt.Fprintf(log, "# rerun: %s\n# seed: %d\n# test: %s %s, run %d of %d\n# binary: %s %s (in %s; removed when the runner exits)\n# started: %s\n\n",
 		rerunCommand(cfg, tc, res.seed), res.seed, tc.pkg.rel, tc.name, run, cfg.runs,
 		tc.pkg.binary, fmt.Sprintf("-test.run '^%s$' -test.count=1 -test.v", tc.name), tc.pkg.dir, time.Now().Format(time.RFC3339))
 
@@ -106,7 +108,7 @@ func runOne(ctx context.Context, cfg config, tc testCase, run int, tmpDir string
 	fmt.Fprintf(log, "\n# result: %s (after %.2fs)\n", footer, res.seconds)
 	log.Close()
 
-	if res.passed || res.stopped {
+	if (res.passed || res.stopped) && !cfg.verbose {
 		return res
 	}
 	res.logPath = keepLog(tmpLog, filepath.Join(cfg.logDir, logName(tc, run)))
@@ -153,9 +155,12 @@ func wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, res *runRes
 	return fmt.Sprintf("FAIL: TIMED OUT: still running after -timeout %v; sent SIGQUIT (goroutine dump above), then killed its process group", timeout)
 }
 
-// keepLog moves a failed run's log from tmp to dst and returns dst, or
-// explains in its place why it could not.
+// keepLog moves a run's log from tmp to dst, creating dst's directory if
+// need be, and returns dst, or explains in its place why it could not.
 func keepLog(tmp, dst string) string {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return fmt.Sprintf("(log lost: %v)", err)
+	}
 	if err := os.Rename(tmp, dst); err == nil {
 		return dst
 	}
@@ -177,6 +182,39 @@ func keepLog(tmp, dst string) string {
 		return fmt.Sprintf("(log lost: %v)", err)
 	}
 	return dst
+}
+
+// checkLogDir returns an error, before any run, if logs could not be kept in
+// dir: it, or the nearest ancestor that exists, is not a directory or cannot
+// be written to. dir itself is created only when the first log is kept, so a
+// batch in which every run passes leaves nothing behind.
+func checkLogDir(dir string) error {
+	d := filepath.Clean(dir)
+	for {
+		fi, err := os.Stat(d)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a directory", d)
+			}
+			break
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return err
+		}
+		d = parent
+	}
+	// A file created and removed: what keeping a log will need, and
+	// nothing left behind.
+	probe, err := os.CreateTemp(d, ".raftlab-probe-")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %w", d, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
 // peakRSS returns the peak resident set size, in bytes, of the exited

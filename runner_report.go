@@ -1,12 +1,15 @@
 package main
 
-// Reporting: the closing table, the -json document and the -list output.
+// Reporting: the closing table, the kept logs, the -json document and the
+// -list output.
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"text/tabwriter"
 )
@@ -84,8 +87,7 @@ func mib(bytes int64) string {
 	return fmt.Sprintf("%.1f", float64(bytes)/(1<<20))
 }
 
-// printTable prints the closing table, its TOTAL line, and the kept logs of
-// the failed runs.
+// printTable prints the closing table, its TOTAL line, and the kept logs.
 func printTable(w io.Writer, res *results) {
 	stats := aggregate(res)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -102,26 +104,87 @@ func printTable(w io.Writer, res *results) {
 		len(stats), len(res.runs), res.fails(), res.wall.Seconds())
 	tw.Flush()
 
-	if res.stopped > 0 {
-		fmt.Fprintf(w, "%d run(s) stopped before finishing, not counted\n", res.stopped)
+	if len(res.stopped) > 0 {
+		fmt.Fprintf(w, "%d run(s) stopped before finishing, not counted\n", len(res.stopped))
 	}
 	if res.failedFast {
 		fmt.Fprintln(w, "-failfast: stopped after the first failure")
 	}
-	if res.fails() == 0 {
-		return
-	}
-	fmt.Fprintln(w, "logs of failed runs:")
+	printKeptLogs(w, res)
+}
+
+// maxListedLogs is how many passing or stopped runs' logs (kept with -v) are
+// listed one by one; beyond it they are counted. Failed runs' logs are
+// always listed.
+const maxListedLogs = 10
+
+// printKeptLogs lists where the kept logs are: every failed run's, then
+// with -v the passing and the stopped runs'.
+func printKeptLogs(w io.Writer, res *results) {
+	var failed, passed []runResult
 	for _, rr := range sortedRuns(res) {
 		if rr.passed {
-			continue
+			passed = append(passed, rr)
+		} else {
+			failed = append(failed, rr)
 		}
-		note := ""
-		if rr.timedOut {
-			note = " (timed out)"
-		}
-		fmt.Fprintf(w, "  %s%s\n", rr.logPath, note)
 	}
+	if len(failed) > 0 {
+		fmt.Fprintln(w, "logs of failed runs:")
+		for _, rr := range failed {
+			note := ""
+			if rr.timedOut {
+				note = " (timed out)"
+			}
+			fmt.Fprintf(w, "  %s%s\n", rr.logPath, note)
+		}
+	}
+	listLogs(w, "logs of passing runs (-v):", passed)
+	listLogs(w, "logs of stopped runs (-v):", res.stopped)
+}
+
+// listLogs lists the kept logs of runs under heading, one a line, or as a
+// count and their directory when there are more than maxListedLogs.
+func listLogs(w io.Writer, heading string, runs []runResult) {
+	var kept []string
+	for _, rr := range runs {
+		if rr.logPath != "" {
+			kept = append(kept, rr.logPath)
+		}
+	}
+	if len(kept) == 0 {
+		return
+	}
+	fmt.Fprintln(w, heading)
+	if len(kept) > maxListedLogs {
+		fmt.Fprintf(w, "  %d logs in %s (<pkg>_<Test>_run<N>.log)\n", len(kept), filepath.Dir(kept[0]))
+		return
+	}
+	for _, path := range kept {
+		fmt.Fprintf(w, "  %s\n", path)
+	}
+}
+
+// printSingleLog prints the kept log of the one run there was (-v with a
+// single run selected), so that the debug log is seen without looking for
+// it. Nothing if the run did not finish and keep a log.
+func printSingleLog(w io.Writer, res *results) {
+	runs := append(append([]runResult(nil), res.runs...), res.stopped...)
+	if len(runs) != 1 || runs[0].logPath == "" {
+		return
+	}
+	path := runs[0].logPath
+	f, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintf(w, "(cannot print the log %s: %v)\n", path, err)
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(w, "=== log of the run, kept in %s:\n", path)
+	if _, err := io.Copy(w, f); err != nil {
+		fmt.Fprintf(w, "\n(printing the log %s: %v)\n", path, err)
+	}
+	fmt.Fprintf(w, "=== end of %s\n", path)
 }
 
 // printList prints tests grouped by package and part.
@@ -169,7 +232,7 @@ type jsonRun struct {
 	Seconds  float64 `json:"seconds"`
 	// MaxRSSBytes is the peak resident set size; absent where unknown.
 	MaxRSSBytes int64  `json:"max_rss_bytes,omitempty"`
-	Log         string `json:"log,omitempty"`
+	Log         string `json:"log,omitempty"` // failed runs, every run with -v
 }
 
 type jsonTest struct {
@@ -190,7 +253,7 @@ func writeJSON(w io.Writer, cfg config, res *results) error {
 	doc := jsonDoc{
 		Race: cfg.race, RunsPerTest: cfg.runs, Parallel: cfg.parallel,
 		Timeout: cfg.timeout.String(), WallSeconds: res.wall.Seconds(),
-		TotalRuns: len(res.runs), TotalFails: res.fails(), StoppedRuns: res.stopped,
+		TotalRuns: len(res.runs), TotalFails: res.fails(), StoppedRuns: len(res.stopped),
 		Interrupted: res.interrupted, FailedFast: res.failedFast,
 		Runs: []jsonRun{}, Tests: []jsonTest{},
 	}

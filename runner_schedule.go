@@ -21,7 +21,7 @@ import (
 type results struct {
 	tests       []testCase
 	runs        []runResult // finished runs, in the order they finished
-	stopped     int         // runs killed by Ctrl-C or -failfast, not counted
+	stopped     []runResult // runs killed by Ctrl-C or -failfast, not counted
 	interrupted bool        // Ctrl-C: the table covers only finished runs
 	failedFast  bool
 	wall        time.Duration
@@ -133,7 +133,7 @@ func schedule(ctx context.Context, cfg config, tests []testCase, tmpDir string, 
 			}
 			delete(prog.running, job{rr.tc, rr.run})
 			if rr.stopped {
-				res.stopped++
+				res.stopped = append(res.stopped, rr)
 				continue
 			}
 			res.runs = append(res.runs, rr)

@@ -6,6 +6,8 @@ package main
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -186,9 +188,11 @@ func TestPlainRunLines(t *testing.T) {
 	p := &progress{w: &out, total: 12, runs: 4}
 	p.report(runResult{tc: tc, run: 1, seed: 1234567890123456789, passed: true, seconds: 1.234})
 	p.report(runResult{tc: tc, run: 2, seed: -42, seconds: 2, logPath: "logs/raft_TestX3A_run2.log"})
-	// The seed only on a failure.
+	p.report(runResult{tc: tc, run: 3, seed: 7, passed: true, seconds: 1, logPath: "logs/raft_TestX3A_run3.log"})
+	// The seed only on a failure; a kept log on any run (-v keeps them all).
 	want := `[ 1/12] ok   ./raft TestX3A run 1/4 1.23s
 [ 2/12] FAIL ./raft TestX3A run 2/4 2.00s seed -42 log logs/raft_TestX3A_run2.log
+[ 3/12] ok   ./raft TestX3A run 3/4 1.00s log logs/raft_TestX3A_run3.log
 `
 	if out.String() != want {
 		t.Errorf("plain lines:\n%s\nwant:\n%s", out.String(), want)
@@ -234,7 +238,7 @@ func TestTable(t *testing.T) {
 			{tc: a, run: 2, passed: true, seconds: 2, maxRSS: 50 << 20},
 			{tc: b, run: 1, timedOut: true, seconds: 9, logPath: "logs/raft_TestB3B_run1.log"},
 		},
-		stopped: 1,
+		stopped: []runResult{{tc: never, run: 1, stopped: true}},
 		wall:    12500 * time.Millisecond,
 	}
 	var out bytes.Buffer
@@ -278,8 +282,70 @@ func TestListGroupsByPackageAndPart(t *testing.T) {
 	}
 }
 
+func TestCheckLogDir(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "a", "b")
+	if err := checkLogDir(missing); err != nil {
+		t.Errorf("checkLogDir(%s) (missing, under a directory): %v", missing, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a")); !os.IsNotExist(err) {
+		t.Errorf("checkLogDir created %s (Stat: %v); the log directory is made only when a log is kept", filepath.Join(dir, "a"), err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("checkLogDir left files behind in %s: %v", dir, entries)
+	}
+	for _, bad := range []string{file, filepath.Join(file, "logs")} {
+		if err := checkLogDir(bad); err == nil || !strings.Contains(err.Error(), "not a directory") {
+			t.Errorf("checkLogDir(%s) = %v, want an error saying %s is not a directory", bad, err, file)
+		}
+	}
+}
+
 func TestPeakRSSWithoutProcess(t *testing.T) {
 	if got := peakRSS(nil); got != 0 {
 		t.Errorf("peakRSS(nil) = %d, want 0 (unknown)", got)
+	}
+}
+
+func TestTableListsVerboseLogs(t *testing.T) {
+	raft := &pkg{rel: "./raft", key: "raft"}
+	a := testCase{pkg: raft, name: "TestA3A", part: "3A"}
+	b := testCase{pkg: raft, name: "TestB3B", part: "3B"}
+	res := &results{tests: []testCase{a, b}, wall: time.Second}
+	for run := 1; run <= 2; run++ {
+		res.runs = append(res.runs, runResult{tc: a, run: run, passed: true, seconds: 1,
+			logPath: logName(a, run)})
+	}
+	for run := 1; run <= maxListedLogs+1; run++ {
+		res.runs = append(res.runs, runResult{tc: b, run: run, passed: true, seconds: 1,
+			logPath: "logs/" + logName(b, run)})
+	}
+	res.stopped = []runResult{{tc: a, run: 3, stopped: true, logPath: "raft_TestA3A_run3.log"}}
+	var out bytes.Buffer
+	printKeptLogs(&out, res)
+	want := `logs of passing runs (-v):
+  13 logs in . (<pkg>_<Test>_run<N>.log)
+logs of stopped runs (-v):
+  raft_TestA3A_run3.log
+`
+	if out.String() != want {
+		t.Errorf("kept logs:\n%s\nwant:\n%s", out.String(), want)
+	}
+
+	res.runs = res.runs[:2]
+	out.Reset()
+	printKeptLogs(&out, res)
+	want = `logs of passing runs (-v):
+  raft_TestA3A_run1.log
+  raft_TestA3A_run2.log
+logs of stopped runs (-v):
+  raft_TestA3A_run3.log
+`
+	if out.String() != want {
+		t.Errorf("kept logs:\n%s\nwant:\n%s", out.String(), want)
 	}
 }

@@ -34,14 +34,33 @@
 //	-timeout D   limit per run (default 10m); a run over it gets SIGQUIT
 //	             (goroutine dump into its log), then its process group SIGKILL,
 //	             and counts as a failure marked timed out
-//	-o DIR       where logs of failed runs are kept (default test-logs);
-//	             each is named <pkg>_<Test>_run<N>.log and headed by the
-//	             command line that reruns it and the network seed
+//	-o DIR       where kept logs go (default test-logs); see Logs
 //	-list        print the selected tests grouped by package and part, run nothing
 //	-json FILE   write per-run records and per-test aggregates as one JSON document
 //	-failfast    after the first failed run start no new run and stop the
 //	             running ones (they are left out of the table, like Ctrl-C)
-//	-v           set RAFTLAB_DEBUG=1 for the tests (their debug log)
+//	-v           debug logs: set RAFTLAB_DEBUG=1 for the tests and keep the
+//	             log of every run, passing, failed or stopped, in -o DIR; when
+//	             exactly one run is selected (one test, -n 1) its log is also
+//	             printed, before the table
+//
+// Logs: the whole output of a failed run (with -v, of every run) is kept in
+// -o DIR as <pkg>_<Test>_run<N>.log, for example raft_TestBasic3A_run17.log.
+// DIR is created when the first log is kept, so a batch in which every run
+// passes leaves none behind; before any run the runner checks that it could
+// be created and written. A log starts with the command line, to be typed at
+// the module root, that reruns the test with the same network seed:
+//
+//	# rerun: RAFTLAB_SEED=<seed> [RAFTLAB_DEBUG=1] go test [-race] [-timeout D] -count=1 -v -run '^<Test>$' <dir>
+//	# seed: <seed>
+//
+// where RAFTLAB_DEBUG=1 is there with -v, -race with -race, -timeout D when
+// D is not 10m, and <dir> is the package as go test names it (./raft). Then
+// come the test, run number, binary and start time, the test's output, and a
+// last line "# result: PASS|FAIL...|STOPPED... (after N s)". After the table
+// the kept logs are listed, a path per line: every failed run's, then with -v
+// the passing and the stopped runs' (or, when there are more than 10, how
+// many and in which directory).
 //
 // Output: on a terminal a live progress line, redrawn every second, and above
 // it a line per failure. The live line gives done/total, failures, elapsed
@@ -52,7 +71,7 @@
 //	10/40 done, 1 failed, elapsed 3m2s, left ~9m6s; 2 running, longest ./raft TestFigure8Unreliable3C 41s
 //
 // Otherwise (a file, a pipe, CI) a line per finished run, with the seed and
-// the log on failures:
+// the log on failures (and the log on passing runs under -v):
 //
 //	[ 3/40] ok   ./raft TestBasic3A run 1/20 1.23s
 //	[ 4/40] FAIL ./raft TestFigure83C run 1/20 30.01s seed -8712... log test-logs/raft_TestFigure83C_run1.log
@@ -63,7 +82,7 @@
 //
 // At the end a table (package, test, runs, fails,
 // mean ± stddev seconds, max seconds, MAX RSS MiB), a TOTAL line, and the
-// failed logs. MAX RSS is the largest peak resident set size of the test's
+// kept logs. MAX RSS is the largest peak resident set size of the test's
 // runs, from the exited process's rusage (ru_maxrss), in MiB (2^20 bytes);
 // with -race it includes the race detector's memory. It is "-" on a platform
 // that does not report it. -json has the same figure in bytes
@@ -255,8 +274,8 @@ func run(cfg config, stdout, stderr io.Writer) error {
 		}
 		defer jsonFile.Close()
 	}
-	if err := os.MkdirAll(cfg.logDir, 0o755); err != nil {
-		return usagef("-o: %v", err)
+	if err := checkLogDir(cfg.logDir); err != nil {
+		return usagef("-o %s: %v", cfg.logDir, err)
 	}
 	race := ""
 	if cfg.race {
@@ -268,6 +287,9 @@ func run(cfg config, stdout, stderr io.Writer) error {
 
 	res := schedule(ctx, cfg, tests, tmp, stdout)
 
+	if cfg.verbose && len(tests)*cfg.runs == 1 {
+		printSingleLog(stdout, res)
+	}
 	printTable(stdout, res)
 	if jsonFile != nil {
 		if err := writeJSON(jsonFile, cfg, res); err != nil {

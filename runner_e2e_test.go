@@ -356,6 +356,8 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{[]string{fixture, "TestPass1A", "NoSuchTest"}, `"NoSuchTest"`},
 		{[]string{fixture, "Test(Pass"}, `"Test(Pass"`},
 		{[]string{"./no/such/dir"}, "./no/such/dir"},
+		{[]string{"-timeout", "5", fixture}, "a duration needs a unit"},
+		{[]string{fixture, "TestPass1A", "-n", "2"}, "flags go before patterns"},
 		{[]string{"-o", "go.mod", fixture}, "go.mod is not a directory"},
 	}
 	for _, c := range cases {

@@ -1,11 +1,14 @@
 package main
 
-// Unit tests of the runner's pure parts: patterns, flags, progress lines,
-// the table.
+// Unit tests of the runner's pure parts: patterns, flags, the manual,
+// progress lines, the table.
 
 import (
 	"bytes"
 	"errors"
+	"flag"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,9 +126,18 @@ func TestParseFlagsRejectsBadValues(t *testing.T) {
 		{[]string{"-n", "0"}, "-n must be at least 1"},
 		{[]string{"-p", "-1"}, "-p must be at least 1"},
 		{[]string{"-timeout", "0s"}, "-timeout must be positive"},
-		{[]string{"-timeout", "soon"}, "invalid value"},
+		{[]string{"-timeout", "soon"}, "want a duration with a unit, e.g. 30s, 10m"},
+		// A number without a unit is the likely slip: say so.
+		{[]string{"-timeout", "5"}, "a duration needs a unit: 5s, 5m or 5h"},
+		{[]string{"-n", "x"}, `invalid value "x" for flag -n: want a whole number`},
+		{[]string{"-p", "1.5"}, `invalid value "1.5" for flag -p: want a whole number`},
+		{[]string{"-race=maybe"}, "give the flag alone, or with =true or =false"},
 		{[]string{"-o", ""}, "-o must name a directory"},
 		{[]string{"-bogus"}, "bogus"},
+		{[]string{"-n"}, "flag needs an argument: -n"},
+		// Patterns end the flags; a flag after one is a slip, not a
+		// test name (names never start with "-").
+		{[]string{"3A", "-n", "5"}, "-n after a pattern: flags go before patterns"},
 	}
 	for _, c := range cases {
 		var stdout, stderr bytes.Buffer
@@ -135,6 +147,85 @@ func TestParseFlagsRejectsBadValues(t *testing.T) {
 		if !strings.Contains(stderr.String(), c.mention) {
 			t.Errorf("mainStatus(%q) stderr does not say %q:\n%s", c.args, c.mention, stderr.String())
 		}
+		if strings.Contains(stderr.String(), "parse error") {
+			t.Errorf("mainStatus(%q) says only \"parse error\":\n%s", c.args, stderr.String())
+		}
+	}
+}
+
+func TestHelpPrintsManualThenFlags(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		var stdout, stderr bytes.Buffer
+		if got := mainStatus([]string{arg}, &stdout, &stderr); got != 0 {
+			t.Errorf("mainStatus(%s) = %d, want 0; stderr:\n%s", arg, got, stderr.String())
+		}
+		out := stdout.String()
+		rest := out
+		// In this order: what it does, patterns, examples, exit status
+		// (with the go run caveat), then every flag.
+		for _, want := range []string{"raftlab: run this module's tests", "Usage:", "Patterns",
+			"Examples:", "go run . -v TestInitialElection3A", "Exit status:",
+			`its own exit status 1 (printing "exit`, "go build -o raftlab-run .",
+			"Flags:", "-failfast", "-json FILE", "-n N", "-o DIR", "-timeout D", "-v\t"} {
+			i := strings.Index(rest, want)
+			if i < 0 {
+				t.Errorf("%s: %q missing or out of order in:\n%s", arg, want, out)
+				break
+			}
+			rest = rest[i+len(want):]
+		}
+		if stderr.Len() != 0 {
+			t.Errorf("%s wrote to stderr:\n%s", arg, stderr.String())
+		}
+	}
+}
+
+// TestManualNamesEveryFlag checks that the package doc, the full manual,
+// describes every flag the runner defines.
+func TestManualNamesEveryFlag(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "test_harness.go", nil, parser.ParseComments|parser.PackageClauseOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := f.Doc.Text()
+	newFlagSet(&config{}).VisitAll(func(fl *flag.Flag) {
+		name, _ := flag.UnquoteUsage(fl)
+		entry := "\t-" + fl.Name
+		if name != "" {
+			entry += " " + name
+		}
+		if !strings.Contains(doc, entry) {
+			t.Errorf("the package doc in test_harness.go has no entry %q for flag -%s", entry, fl.Name)
+		}
+	})
+}
+
+func TestCheckLogDir(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "a", "b")
+	if err := checkLogDir(missing); err != nil {
+		t.Errorf("checkLogDir(%s) (missing, under a directory): %v", missing, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a")); !os.IsNotExist(err) {
+		t.Errorf("checkLogDir created %s (Stat: %v); the log directory is made only when a log is kept", filepath.Join(dir, "a"), err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("checkLogDir left files behind in %s: %v", dir, entries)
+	}
+	for _, bad := range []string{file, filepath.Join(file, "logs")} {
+		if err := checkLogDir(bad); err == nil || !strings.Contains(err.Error(), "not a directory") {
+			t.Errorf("checkLogDir(%s) = %v, want an error saying %s is not a directory", bad, err, file)
+		}
+	}
+}
+
+func TestPeakRSSWithoutProcess(t *testing.T) {
+	if got := peakRSS(nil); got != 0 {
+		t.Errorf("peakRSS(nil) = %d, want 0 (unknown)", got)
 	}
 }
 
@@ -279,35 +370,6 @@ func TestListGroupsByPackageAndPart(t *testing.T) {
 `
 	if out.String() != want {
 		t.Errorf("list:\n%s\nwant:\n%s", out.String(), want)
-	}
-}
-
-func TestCheckLogDir(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "file")
-	if err := os.WriteFile(file, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	missing := filepath.Join(dir, "a", "b")
-	if err := checkLogDir(missing); err != nil {
-		t.Errorf("checkLogDir(%s) (missing, under a directory): %v", missing, err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "a")); !os.IsNotExist(err) {
-		t.Errorf("checkLogDir created %s (Stat: %v); the log directory is made only when a log is kept", filepath.Join(dir, "a"), err)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("checkLogDir left files behind in %s: %v", dir, entries)
-	}
-	for _, bad := range []string{file, filepath.Join(file, "logs")} {
-		if err := checkLogDir(bad); err == nil || !strings.Contains(err.Error(), "not a directory") {
-			t.Errorf("checkLogDir(%s) = %v, want an error saying %s is not a directory", bad, err, file)
-		}
-	}
-}
-
-func TestPeakRSSWithoutProcess(t *testing.T) {
-	if got := peakRSS(nil); got != 0 {
-		t.Errorf("peakRSS(nil) = %d, want 0 (unknown)", got)
 	}
 }
 

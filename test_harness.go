@@ -6,6 +6,9 @@
 //
 //	go run . [flags] [pattern ...]
 //
+// Flags come before patterns. `go run . -h` prints a short form of this
+// manual, then the flags.
+//
 // Each needed package's test binary is compiled once (go test -c, with -race
 // when asked) into a temporary directory that is removed at exit. Every run
 // is one process: the binary started in its package directory with
@@ -24,6 +27,13 @@
 // as "." to run the runner's tests. The fixture package is run only when
 // named: go run . ./testdata/fixture. Packages with no tests are skipped.
 //
+// Examples:
+//
+//	go run . -v TestInitialElection3A    one run with the debug log on; the log is printed
+//	go run . -n 100 -p 4 -race 3C        every part-3C test 100 times, 4 at once
+//	go run . -n 30 -race -json r.json ./raft
+//	go run . -list                       the tests by package and part
+//
 // Flags:
 //
 //	-n N         runs per test (default 1)
@@ -31,9 +41,10 @@
 //	-race        build the test binaries with the race detector (each run
 //	             then ends with the detector's default 1 s exit pause, kept
 //	             so that races in goroutines outliving the test still count)
-//	-timeout D   limit per run (default 10m); a run over it gets SIGQUIT
-//	             (goroutine dump into its log), then its process group SIGKILL,
-//	             and counts as a failure marked timed out
+//	-timeout D   limit per run, a duration with a unit (30s, 10m, 1h30m;
+//	             default 10m); a run over it gets SIGQUIT (goroutine dump
+//	             into its log), then its process group SIGKILL, and counts as
+//	             a failure marked timed out
 //	-o DIR       where kept logs go (default test-logs); see Logs
 //	-list        print the selected tests grouped by package and part, run nothing
 //	-json FILE   write per-run records and per-test aggregates as one JSON document
@@ -43,6 +54,9 @@
 //	             log of every run, passing, failed or stopped, in -o DIR; when
 //	             exactly one run is selected (one test, -n 1) its log is also
 //	             printed, before the table
+//
+// A bad flag value is a usage error that says what was wanted (-timeout 5:
+// "a duration needs a unit: 5s, 5m or 5h").
 //
 // Logs: the whole output of a failed run (with -v, of every run) is kept in
 // -o DIR as <pkg>_<Test>_run<N>.log, for example raft_TestBasic3A_run17.log.
@@ -62,9 +76,9 @@
 // the passing and the stopped runs' (or, when there are more than 10, how
 // many and in which directory).
 //
-// Output: on a terminal a live progress line, redrawn every second, and above
-// it a line per failure. The live line gives done/total, failures, elapsed
-// and estimated time left, then how many runs are in progress and the one
+// Progress: on a terminal a live line, redrawn every second, and above it a
+// line per failure. The live line gives done/total, failures, elapsed and
+// estimated time left, then how many runs are in progress and the one
 // running longest with its time so far; it drops the package, then the
 // elapsed time, to fit the terminal's width:
 //
@@ -80,22 +94,26 @@
 //
 //	still running (2): ./raft TestFigure8Unreliable3C run 1/20 41s, ./raft TestBackup3B run 2/20 12s
 //
-// At the end a table (package, test, runs, fails,
-// mean ± stddev seconds, max seconds, MAX RSS MiB), a TOTAL line, and the
-// kept logs. MAX RSS is the largest peak resident set size of the test's
-// runs, from the exited process's rusage (ru_maxrss), in MiB (2^20 bytes);
-// with -race it includes the race detector's memory. It is "-" on a platform
-// that does not report it. -json has the same figure in bytes
-// (max_rss_bytes, per run and per test; left out where unknown), and every
-// run's seed.
+// At the end a table (package, test, runs, fails, mean ± stddev seconds, max
+// seconds, MAX RSS MiB), a TOTAL line, and the kept logs. MAX RSS is the
+// largest peak resident set size of the test's runs, from the exited
+// process's rusage (ru_maxrss), in MiB (2^20 bytes); with -race it includes
+// the race detector's memory. It is "-" on a platform that does not report
+// it. -json has the same figure in bytes (max_rss_bytes, per run and per
+// test; left out where unknown), and every run's seed.
 //
 // Ctrl-C (SIGINT or SIGTERM) starts no new run, kills the process groups of
 // the running ones, and prints the table of the runs that finished; a second
 // Ctrl-C exits at once.
 //
-// Exit status: 0 when every run passed; 1 when a run failed or timed out, a
-// build failed, or the runner was interrupted; 2 for bad usage (bad flag
-// value, unknown package, a pattern that matches no test), with a message.
+// Exit status: 0 when every run passed (and for -h); 1 when a run failed or
+// timed out, a build failed, or the runner was interrupted; 2 for bad usage
+// (bad flag value, unknown package, a pattern that matches no test), with a
+// message. Through `go run .` the go command reports every non-zero status
+// of the program as its own exit status 1 (printing "exit status 2"); the
+// status itself is seen from a built runner:
+//
+//	go build -o raftlab-run . && ./raftlab-run -n 10 3A
 //
 // Environment passed to every run:
 //
@@ -112,7 +130,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime"
 	"syscall"
 	"time"
 )
@@ -150,7 +167,7 @@ func main() {
 
 // mainStatus runs the runner and returns its exit status.
 func mainStatus(args []string, stdout, stderr io.Writer) int {
-	cfg, err := parseFlags(args, stderr)
+	cfg, err := parseFlags(args, stdout)
 	if err == flag.ErrHelp {
 		return 0
 	}
@@ -170,46 +187,6 @@ func mainStatus(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "raftlab: %v\n", err)
 		return 1
 	}
-}
-
-func parseFlags(args []string, stderr io.Writer) (config, error) {
-	var cfg config
-	fs := flag.NewFlagSet("raftlab", flag.ContinueOnError)
-	// Errors are reported once, by mainStatus; the usage only on -h.
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	fs.IntVar(&cfg.runs, "n", 1, "runs per test")
-	fs.IntVar(&cfg.parallel, "p", runtime.NumCPU(), "parallel runs")
-	fs.BoolVar(&cfg.race, "race", false, "build test binaries with the race detector")
-	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Minute, "time limit per run")
-	fs.StringVar(&cfg.logDir, "o", "test-logs", "directory for the logs of failed runs")
-	fs.BoolVar(&cfg.list, "list", false, "list the selected tests by package and part, run nothing")
-	fs.StringVar(&cfg.jsonPath, "json", "", "write machine-readable results to `FILE`")
-	fs.BoolVar(&cfg.failFast, "failfast", false, "stop at the first failed run")
-	fs.BoolVar(&cfg.verbose, "v", false, "set RAFTLAB_DEBUG=1 for the tests")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			fmt.Fprintf(stderr, "usage: go run . [flags] [pattern ...]\n"+
-				"patterns: ./pkg (package), 3A (part), TestName, or a regexp on test names\n"+
-				"exit status: 0 all passed, 1 a run failed, 2 bad usage\nflags:\n")
-			fs.SetOutput(stderr)
-			fs.PrintDefaults()
-			return cfg, err
-		}
-		return cfg, usageError{err.Error()}
-	}
-	cfg.patterns = fs.Args()
-	switch {
-	case cfg.runs < 1:
-		return cfg, usagef("-n must be at least 1, got %d", cfg.runs)
-	case cfg.parallel < 1:
-		return cfg, usagef("-p must be at least 1, got %d", cfg.parallel)
-	case cfg.timeout <= 0:
-		return cfg, usagef("-timeout must be positive, got %v", cfg.timeout)
-	case cfg.logDir == "":
-		return cfg, usagef("-o must name a directory")
-	}
-	return cfg, nil
 }
 
 // run is the whole runner after flag parsing: select, build, list or run,

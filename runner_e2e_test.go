@@ -254,6 +254,21 @@ func TestVerboseKeepsEveryRunsLog(t *testing.T) {
 	}
 }
 
+// A second batch into the same -o directory keeps the first batch's logs:
+// its own take the next free name.
+func TestLaterBatchDoesNotOverwriteLogs(t *testing.T) {
+	logs := filepath.Join(t.TempDir(), "test-logs")
+	for range 2 {
+		if r := runRunner(t, 2*time.Minute, nil, "-o", logs, fixture, "TestFail1A"); r.status != 1 {
+			t.Fatalf("exit status %d, want 1\nstdout:\n%s\nstderr:\n%s", r.status, r.stdout, r.stderr)
+		}
+	}
+	want := "testdata_fixture_TestFail1A_run1.2.log testdata_fixture_TestFail1A_run1.log"
+	if got := strings.Join(keptLogs(t, logs), " "); got != want {
+		t.Fatalf("after two batches the logs are %q, want %q", got, want)
+	}
+}
+
 func TestVerboseSingleRunPrintsItsLog(t *testing.T) {
 	logs := filepath.Join(t.TempDir(), "test-logs")
 	r := runRunner(t, 2*time.Minute, nil, "-v", "-o", logs, fixture, "TestPass1A")

@@ -156,10 +156,19 @@ func wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, res *runRes
 }
 
 // keepLog moves a run's log from tmp to dst, creating dst's directory if
-// need be, and returns dst, or explains in its place why it could not.
+// need be, and returns where it went, or explains in its place why it
+// could not. A log an earlier batch kept under the same name is not
+// overwritten: the new one becomes name.2.log, name.3.log, ...
 func keepLog(tmp, dst string) string {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Sprintf("(log lost: %v)", err)
+	}
+	base := strings.TrimSuffix(dst, ".log")
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(dst); err != nil {
+			break // free (or unreadable: then the move says why)
+		}
+		dst = fmt.Sprintf("%s.%d.log", base, i)
 	}
 	if err := os.Rename(tmp, dst); err == nil {
 		return dst

@@ -44,7 +44,7 @@ The directory is created only when a log is kept.
 
 Progress: on a terminal, one live line (done/total, failures, elapsed, time
 left, runs in progress and the longest-running one); otherwise a line per
-finished run and, every 30s while runs are in progress, a "still running:"
+finished run and, every 30s while runs are in progress, a "still running (N): ..."
 line. At the end a table per test: runs, fails, mean ± sd and max seconds, and
 MAX RSS MiB, the largest peak resident memory of its runs.
 

@@ -144,9 +144,10 @@ func schedule(ctx context.Context, cfg config, tests []testCase, tmpDir string, 
 			}
 		case <-redraw:
 			prog.redraw()
-		case now := <-stillRunning:
+		case <-stillRunning:
+			// Now, not the tick's time: a late read would give negative ages.
 			if len(prog.running) > 0 {
-				fmt.Fprintln(prog.w, prog.stillRunningLine(now))
+				fmt.Fprintln(prog.w, prog.stillRunningLine(time.Now()))
 			}
 		}
 	}

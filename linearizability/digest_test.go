@@ -1,6 +1,9 @@
 package linearizability
 
 import (
+	"crypto/sha256"
+	"encoding"
+	"hash"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -167,4 +170,26 @@ func TestKvDigestHoldsNoValue(t *testing.T) {
 	if unsafe.StringData(st.tail) == unsafe.StringData(value[len(value)-kvTailLen:]) {
 		t.Fatal("the state's tail shares the value's bytes")
 	}
+}
+
+// The fallback copy of a hash state (for builds without hash.Cloner) is
+// independent of the original, like Clone's.
+func TestCloneHashIsIndependent(t *testing.T) {
+	h := sha256.New()
+	h.Write([]byte("abc"))
+	c := cloneHash(hidesClone{h})
+	c.Write([]byte("def"))
+	if got, want := c.Sum(nil), sha256.Sum256([]byte("abcdef")); string(got) != string(want[:]) {
+		t.Fatalf("clone after writing def: %x, want %x", got, want)
+	}
+	if got, want := h.Sum(nil), sha256.Sum256([]byte("abc")); string(got) != string(want[:]) {
+		t.Fatalf("original after the clone's write: %x, want %x", got, want)
+	}
+}
+
+// hidesClone is a SHA-256 hash without a Clone method.
+type hidesClone struct{ hash.Hash }
+
+func (h hidesClone) MarshalBinary() ([]byte, error) {
+	return h.Hash.(encoding.BinaryMarshaler).MarshalBinary()
 }

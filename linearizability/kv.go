@@ -2,6 +2,7 @@ package linearizability
 
 import (
 	"crypto/sha256"
+	"encoding"
 	"fmt"
 	"hash"
 	"strings"
@@ -69,12 +70,12 @@ func tail(prev, add string) string {
 type kvState struct {
 	n    int
 	sum  [sha256.Size]byte // of the whole value
-	h    hash.Cloner       // running hash of the value; only ever cloned
+	h    hash.Hash         // running hash of the value; only ever cloned
 	tail string            // the value's last kvTailLen bytes
 }
 
 func newKvState(value string) *kvState {
-	h := sha256.New().(hash.Cloner)
+	h := sha256.New()
 	h.Write([]byte(value))
 	st := &kvState{n: len(value), h: h, tail: tail("", value)}
 	h.Sum(st.sum[:0])
@@ -83,14 +84,31 @@ func newKvState(value string) *kvState {
 
 // appended returns the state after appending add to st.
 func (st *kvState) appended(add string) *kvState {
-	c, err := st.h.Clone()
-	if err != nil {
-		panic(fmt.Sprintf("KvModel: cloning a SHA-256 state: %v", err))
-	}
+	c := cloneHash(st.h)
 	c.Write([]byte(add))
 	next := &kvState{n: st.n + len(add), h: c, tail: tail(st.tail, add)}
 	c.Sum(next.sum[:0])
 	return next
+}
+
+// cloneHash returns an independent copy of a SHA-256 state: through
+// hash.Cloner where the build offers it, else through the binary
+// marshaling every crypto/sha256 build documents (FIPS and boringcrypto
+// builds may lack Clone).
+func cloneHash(h hash.Hash) hash.Hash {
+	if c, ok := h.(hash.Cloner); ok {
+		if d, err := c.Clone(); err == nil {
+			return d
+		}
+	}
+	state, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err == nil {
+		d := sha256.New()
+		if err = d.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err == nil {
+			return d
+		}
+	}
+	panic(fmt.Sprintf("KvModel: copying a SHA-256 state: %v", err))
 }
 
 // holds reports whether the value of st is v. Length and tail reject most

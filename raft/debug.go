@@ -15,8 +15,8 @@ import (
 //
 // where the milliseconds count from when the peer's labrpc network was
 // made: in the course-shaped harnesses, when the test started, so each test
-// of a go test process starts near 0.
-// for example "000412 VOTE S2 T3 granted vote to S0". Topics: TIMER, VOTE,
+// of a go test process starts near 0. For example "000412 VOTE S2 T3
+// granted vote to S0". Topics: TIMER, VOTE,
 // LEADER, TERM, APPEND, COMMIT, APPLY, PERSIST, SNAPSHOT, DROP. The fixed
 // layout lets a pretty-printer split the first four fields with a single
 // strings.Fields call.
@@ -40,7 +40,7 @@ const (
 var debug = struct {
 	once  sync.Once
 	on    bool
-	start time.Time  // the first debug line's time: the clock of a peer with no network
+	start time.Time  // when debugOn first ran: the clock of a peer with no network
 	mu    sync.Mutex // orders whole lines from many peers
 }{}
 

@@ -37,8 +37,12 @@ func growingHistory(n int, digest bool) []Operation {
 // one changed byte anywhere in one Get's output (in the shown tail or long
 // before it) makes the history Illegal, in either form.
 func TestKvDigestCatchesOneChangedByte(t *testing.T) {
-	for _, digest := range []bool{false, true} {
-		h := growingHistory(200, digest)
+	for _, c := range []struct {
+		appends int
+		digest  bool
+	}{{20, false}, {20, true}, {200, false}, {200, true}} { // 140 bytes: kept whole; 1400: hashed
+		digest := c.digest
+		h := growingHistory(c.appends, digest)
 		checkKv(t, h, Ok)
 		last := len(h) - 1
 		full := "" // the last Get's value
@@ -70,12 +74,13 @@ func TestKvDigestCatchesOneChangedByte(t *testing.T) {
 	}
 }
 
-// On small random histories whose values outgrow the tail a state keeps,
+// On small random histories whose values outgrow the short form of a state,
 // KvModel with whole outputs, KvModel with digests, and trying every
 // permutation against a plain string model all agree.
 func TestKvDigestAgreesWithBruteForce(t *testing.T) {
 	seed := testSeed(t)
-	long := []string{strings.Repeat("a", 30), strings.Repeat("b", 30)}
+	// 100-byte writes: a state grows out of the short form after three.
+	long := []string{strings.Repeat("a", 100), strings.Repeat("b", 100)}
 	for r := range 1000 {
 		s := seed + uint64(r)
 		rng := rand.New(rand.NewPCG(s, 2))
@@ -134,8 +139,8 @@ func TestKvDescribeLongValues(t *testing.T) {
 	if got := KvModel.DescribeState(newKvState("a\nb")); got != `'a\x0ab'` {
 		t.Errorf("describe short state = %s", got)
 	}
-	long := strings.Repeat("-", 100) + "the end"
-	want := "…'" + long[len(long)-kvTailLen:] + "' (107 bytes, sha256 "
+	long := strings.Repeat("-", 300) + "the end"
+	want := "…'" + long[len(long)-kvTailLen:] + "' (307 bytes, sha256 "
 	if got := KvModel.DescribeState(newKvState(long)); !strings.HasPrefix(got, want) {
 		t.Errorf("describe long state = %s, want prefix %s", got, want)
 	}

@@ -62,33 +62,57 @@ func tail(prev, add string) string {
 	return prev + add
 }
 
-// kvState is KvModel's state of one key: not the value but its length, a
-// running SHA-256 of it and its tail, so that an Append step costs what it
-// adds (a clone of the hash's state, then the new bytes), not the value's
-// length, and a state takes constant space however long the value grows.
-// A state is never modified once made: the search keeps and revisits them.
+// kvState is KvModel's state of one key. A short value (up to kvShortLen
+// bytes) is kept whole, as plain strings are cheapest to append and
+// compare. A longer one is kept as its length, a running SHA-256 and its
+// tail, so that an Append step costs what it adds (a clone of the hash's
+// state, then the new bytes), not the value's length, and a state takes
+// constant space however long the value grows. The form follows from n, so
+// two states of one length have the same form. A state is never modified
+// once made: the search keeps and revisits them.
 type kvState struct {
-	n    int
-	sum  [sha256.Size]byte // of the whole value
-	h    hash.Hash         // running hash of the value; only ever cloned
-	tail string            // the value's last kvTailLen bytes
+	n     int
+	short string            // the whole value while n <= kvShortLen, else ""
+	sum   [sha256.Size]byte // of the whole value, once n > kvShortLen
+	h     hash.Hash         // running hash of the value, once n > kvShortLen; only ever cloned
+	tail  string            // the value's last kvTailLen bytes, once n > kvShortLen
 }
 
+// kvShortLen is the longest value a state keeps whole.
+const kvShortLen = 256
+
 func newKvState(value string) *kvState {
+	if len(value) <= kvShortLen {
+		return &kvState{n: len(value), short: value}
+	}
 	h := sha256.New()
 	h.Write([]byte(value))
-	st := &kvState{n: len(value), h: h, tail: tail("", value)}
+	return longKvState(len(value), h, tail("", value))
+}
+
+func longKvState(n int, h hash.Hash, tail string) *kvState {
+	st := &kvState{n: n, h: h, tail: tail}
 	h.Sum(st.sum[:0])
 	return st
 }
 
 // appended returns the state after appending add to st.
 func (st *kvState) appended(add string) *kvState {
-	c := cloneHash(st.h)
-	c.Write([]byte(add))
-	next := &kvState{n: st.n + len(add), h: c, tail: tail(st.tail, add)}
-	c.Sum(next.sum[:0])
-	return next
+	n := st.n + len(add)
+	if n <= kvShortLen {
+		return &kvState{n: n, short: st.short + add}
+	}
+	var h hash.Hash
+	prev := st.tail
+	if st.h == nil { // growing out of the short form: hash what it was
+		h = sha256.New()
+		h.Write([]byte(st.short))
+		prev = st.short
+	} else {
+		h = cloneHash(st.h)
+	}
+	h.Write([]byte(add))
+	return longKvState(n, h, tail(prev, add))
 }
 
 // cloneHash returns an independent copy of a SHA-256 state: through
@@ -111,20 +135,35 @@ func cloneHash(h hash.Hash) hash.Hash {
 	panic(fmt.Sprintf("KvModel: copying a SHA-256 state: %v", err))
 }
 
-// holds reports whether the value of st is v. Length and tail reject most
-// mismatches before any hashing.
+// holds reports whether the value of st is v. For a long value, length
+// and tail reject most mismatches before any hashing.
 func (st *kvState) holds(v string) bool {
-	if len(v) != st.n || tail("", v) != st.tail {
+	switch {
+	case len(v) != st.n:
 		return false
+	case st.h == nil:
+		return v == st.short
 	}
-	return len(v) <= kvTailLen || sha256.Sum256([]byte(v)) == st.sum
+	return tail("", v) == st.tail && sha256.Sum256([]byte(v)) == st.sum
 }
 
+// matches reports whether d is the digest of st's value.
 func (st *kvState) matches(d KvDigest) bool {
-	return d.Len == st.n && d.Sum == st.sum && d.Tail == st.tail
+	switch {
+	case d.Len != st.n:
+		return false
+	case st.h == nil:
+		return d.Tail == st.short[max(0, st.n-kvTailLen):] && d.Sum == sha256.Sum256([]byte(st.short))
+	}
+	return d.Sum == st.sum && d.Tail == st.tail
 }
 
-func (st *kvState) String() string { return describeValue(st.n, st.tail, st.sum) }
+func (st *kvState) String() string {
+	if st.h == nil {
+		return quote(st.short)
+	}
+	return describeValue(st.n, st.tail, st.sum)
+}
 
 // describeValue draws a value from its length, tail and hash: whole when
 // the tail is all of it, else its end, its length and a prefix of its hash.
@@ -154,7 +193,7 @@ var emptyKvState = newKvState("")
 
 func kvEqual(a, b any) bool {
 	x, y := a.(*kvState), b.(*kvState)
-	return x.n == y.n && x.sum == y.sum
+	return x.n == y.n && x.short == y.short && x.sum == y.sum
 }
 
 // kvDescribeState draws a KvModel state; a plain string is drawn as that

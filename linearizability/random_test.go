@@ -29,10 +29,12 @@ func TestRandomHistories(t *testing.T) {
 	for r := range rounds {
 		s := seed + uint64(r)
 		rng := rand.New(rand.NewPCG(s, 0))
-		// Up to 5 clients per key: with many more, proving a late bad get
-		// illegal can take exponential time (every order of the
-		// concurrent appends before it is a different state).
-		h := simulateKv(rng, 50+rng.IntN(150), 1+rng.IntN(5), 1+rng.IntN(3))
+		// Up to 4 clients per key: proving a bad get illegal can take time
+		// exponential in the concurrent appends before it (every order of
+		// them is a different state), and with 5 some histories took over
+		// 10 s under -race (RAFTLAB_SEED=4199251181004124499 and
+		// 1795442999677998553, with 5 as the upper bound here).
+		h := simulateKv(rng, 50+rng.IntN(150), 1+rng.IntN(4), 1+rng.IntN(3))
 		if got, info := CheckOperationsTimeout(KvModel, h, 10*time.Second); got != Ok {
 			t.Fatalf("RAFTLAB_SEED=%d: simulated atomic store gave %v (err %v), want Ok:\n%s", s, got, info.Err, describeHistory(h))
 		}

@@ -56,9 +56,10 @@
 // output as DigestKvOutput(v) instead (a KvDigest: length, SHA-256, and the
 // last 48 bytes to show on the page) and the history grows linearly, with
 // verdicts exactly as strict, since one changed byte changes the hash. The
-// model's own state of a key is built the same way (length, a running
-// SHA-256, the tail), so a Put or Append step costs what it writes, not the
-// value's length, and a state takes constant space. KvOutput{Value: v}
+// model's own state of a key is the value itself up to 256 bytes, and past
+// that is built the same way (length, a running SHA-256, the tail), so a
+// Put or Append step costs what it writes, not the value's length, and a
+// state takes constant space. KvOutput{Value: v}
 // still works, as the course's harness records it; each step that compares
 // such an output against a state of equal length and tail hashes it.
 //

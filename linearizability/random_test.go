@@ -65,18 +65,7 @@ func TestAgreesWithBruteForce(t *testing.T) {
 	for r := range 2000 {
 		s := seed + uint64(r)
 		rng := rand.New(rand.NewPCG(s, 1))
-		n := 1 + rng.IntN(6)
-		h := make([]Operation, n)
-		for i := range h {
-			call := rng.Int64N(8)
-			in := KvInput{Op: uint8(rng.IntN(3)), Key: "k", Value: string(rune('a' + rng.IntN(2)))}
-			out := KvOutput{}
-			if in.Op == KvGet {
-				in.Value = ""
-				out.Value = []string{"", "a", "b", "ab", "ba", "aa"}[rng.IntN(6)]
-			}
-			h[i] = Operation{i, in, call, out, call + rng.Int64N(5)}
-		}
+		h := tinyHistory(rng, []string{"a", "b"}, []string{"", "a", "b", "ab", "ba", "aa"})
 		want := bruteForce(h)
 		got, info := CheckOperationsTimeout(KvModel, h, 10*time.Second)
 		if (got == Ok) != want || got == Unknown {
@@ -86,6 +75,24 @@ func TestAgreesWithBruteForce(t *testing.T) {
 			t.Fatalf("RAFTLAB_SEED=%d: Ok with %v, which is not a linearization:\n%s", s, info.Partitions[0].Prefix, describeHistory(h))
 		}
 	}
+}
+
+// tinyHistory is 1 to 6 operations on one key at small random times, so
+// that they overlap and tie: Puts and Appends of one of writes, and Gets
+// that return one of reads.
+func tinyHistory(rng *rand.Rand, writes, reads []string) []Operation {
+	h := make([]Operation, 1+rng.IntN(6))
+	for i := range h {
+		call := rng.Int64N(8)
+		in := KvInput{Op: uint8(rng.IntN(3)), Key: "k", Value: writes[rng.IntN(len(writes))]}
+		out := KvOutput{}
+		if in.Op == KvGet {
+			in.Value = ""
+			out.Value = reads[rng.IntN(len(reads))]
+		}
+		h[i] = Operation{i, in, call, out, call + rng.Int64N(5)}
+	}
+	return h
 }
 
 func bruteForce(h []Operation) bool {

@@ -56,7 +56,7 @@ func debugOn() bool {
 // debugClock returns the time zero of a peer's debug lines: when its
 // network was made, which is when a test's make_config started it, so each
 // test's lines count from 0 even when go test runs several in one process.
-// Caller holds rf.mu or is Make.
+// It reads only rf.me and rf.peers, fixed at Make.
 func (rf *Raft) debugClock() time.Time {
 	if rf.me >= 0 && rf.me < len(rf.peers) {
 		if t := rf.peers[rf.me].NetworkMade(); !t.IsZero() {

@@ -11,20 +11,27 @@ import (
 // the first line of the process, so a second test in one go test run does
 // not start at thousands of milliseconds.
 func TestDebugClockStartsWithTheNetwork(t *testing.T) {
+	before := time.Now()
 	first := labrpc.MakeNetwork()
 	defer first.Cleanup()
-	time.Sleep(20 * time.Millisecond) // two networks made at different times
+	between := time.Now()
 	second := labrpc.MakeNetwork()
 	defer second.Cleanup()
-	for _, net := range []*labrpc.Network{first, second} {
-		end := net.MakeEnd("end")
-		rf := &Raft{peers: []*labrpc.ClientEnd{end}, me: 0}
-		if got, want := rf.debugClock(), end.NetworkMade(); !got.Equal(want) || want.IsZero() {
-			t.Fatalf("debug clock %v, want the network's birth %v", got, want)
+	after := time.Now()
+	// Each network's time lies within the bracket of its making.
+	for _, c := range []struct {
+		net       *labrpc.Network
+		from, til time.Time
+	}{{first, before, between}, {second, between, after}} {
+		end := c.net.MakeEnd("end")
+		made := end.NetworkMade()
+		if made.Before(c.from) || made.After(c.til) {
+			t.Fatalf("network made between %v and %v says it was made at %v", c.from, c.til, made)
 		}
-	}
-	if first.MakeEnd("x").NetworkMade().Equal(second.MakeEnd("x").NetworkMade()) {
-		t.Fatal("two networks made 20 ms apart report the same time")
+		rf := &Raft{peers: []*labrpc.ClientEnd{end}, me: 0}
+		if got := rf.debugClock(); !got.Equal(made) {
+			t.Fatalf("debug clock %v, want the network's %v", got, made)
+		}
 	}
 	// A peer whose end has no network falls back to the process clock.
 	debugOn()

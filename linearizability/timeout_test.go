@@ -84,7 +84,16 @@ func TestIllegalPartStopsTheOthers(t *testing.T) {
 			}
 		}
 	}
-	if after := runtime.NumGoroutine(); after > before {
-		t.Errorf("%d goroutines before the check, %d after: a worker leaked", before, after)
+	// A worker's wg.Done runs before its goroutine has quite exited, so the
+	// count may lag the return by a moment: wait for it, with a deadline.
+	deadline := time.Now().Add(2 * time.Second)
+	after := runtime.NumGoroutine()
+	for after > before && time.Now().Before(deadline) {
+		runtime.Gosched()
+		time.Sleep(time.Millisecond)
+		after = runtime.NumGoroutine()
+	}
+	if after > before {
+		t.Errorf("%d goroutines before the check, %d two seconds after it returned: a worker leaked", before, after)
 	}
 }

@@ -21,7 +21,7 @@
 //	common.go        RPC arguments and replies, Err, the Op that travels the log
 //	statemachine.go  the replicated state: the store, the duplicate table,
 //	                 snapshot encoding; pure, with no locks or goroutines
-//	server.go        KVServer: RPC handlers, the applier, snapshots
+//	server.go        KVServer: RPC handlers, applyLoop, snapshots
 //	client.go        Clerk
 //
 // # How a request is served
@@ -31,7 +31,7 @@
 // returns something other than ErrWrongLeader. The server puts the Op in the
 // Raft log (Gets too: a read through the log cannot be answered by a
 // deposed leader that still believes it leads) and waits. It answers when
-// its applier applies the entry at that index; if a different Op is applied
+// its applyLoop applies the entry at that index; if a different Op is applied
 // there, or Raft's term or role changes, or a second passes, it answers
 // ErrWrongLeader and the Clerk tries elsewhere.
 //
@@ -49,7 +49,7 @@
 //   - one goroutine per RPC, blocked on its waiter's channel. Whoever removes
 //     a waiter from the table (under kv.mu) owes it exactly one answer and
 //     sends it after unlocking; the channel has room for it.
-//   - applier: the only reader of applyCh; applies commands and installs
+//   - applyLoop: the only reader of applyCh; applies commands and installs
 //     snapshots under kv.mu and answers the waiters;
 //   - leaderWatch: every 10 ms compares each waiter's term with Raft's
 //     GetState and checks its deadline; the server's only time-driven loop.
@@ -57,16 +57,16 @@
 // Lock order: kv.mu, then Raft's lock (Start and Snapshot are called with
 // kv.mu held so that no apply can slip between Start and the waiter's
 // registration). Raft never holds its lock while it sends on applyCh, so the
-// order is never reversed. Kill kills Raft and closes killCh, which ends the
-// applier, leaderWatch and every waiting RPC.
+// order is never reversed. Kill kills Raft and closes killCh, which ends
+// applyLoop, leaderWatch and every waiting RPC.
 //
 // # Snapshots
 //
 // With maxraftstate >= 0, when the persisted Raft state reaches maxraftstate
 // bytes, and at least half of that is entries already applied (so the
-// snapshot frees that much), the applier encodes the state machine (store,
-// duplicate table, last applied index) and hands it to Raft's Snapshot. A snapshot delivered by
-// Raft on applyCh replaces the state machine if it is newer. On restart the
-// server restores from the persisted snapshot, and Raft replays the log
-// after it. With maxraftstate = -1 it never snapshots.
+// snapshot frees that much), applyLoop encodes the state machine (store,
+// duplicate table, last applied index) and hands it to Raft's Snapshot. A
+// snapshot delivered by Raft on applyCh replaces the state machine if it is
+// newer. On restart the server restores from the persisted snapshot, and
+// Raft replays the log after it. With maxraftstate = -1 it never snapshots.
 package kvraft

@@ -96,7 +96,7 @@ func StartKVServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persiste
 	}
 	kv.sm = sm
 	kv.rf = raft.Make(servers, me, persister, kv.applyCh)
-	go kv.applier()
+	go kv.applyLoop()
 	go kv.leaderWatch()
 	return kv
 }
@@ -143,7 +143,7 @@ func (kv *KVServer) submit(op Op) (string, Err) {
 		kv.mu.Unlock()
 		return last.Value, last.Err
 	}
-	// Start under kv.mu, so the applier cannot apply the index before the
+	// Start under kv.mu, so applyLoop cannot apply the index before the
 	// waiter is registered. Lock order: kv.mu, then Raft's own lock;
 	// Raft never calls into the server holding its lock.
 	index, term, isLeader := kv.rf.Start(op)
@@ -170,10 +170,11 @@ func (kv *KVServer) submit(op Op) (string, Err) {
 	}
 }
 
-// applier reads applyCh: it applies committed operations to the state
-// machine in log order, answers the RPCs waiting for them, installs
+// applyLoop reads applyCh into the state machine: it applies committed
+// operations in log order, answers the RPCs waiting for them, installs
 // snapshots from Raft, and takes a snapshot when the Raft state grows large.
-func (kv *KVServer) applier() {
+// It is the only reader of applyCh.
+func (kv *KVServer) applyLoop() {
 	for {
 		var m raft.ApplyMsg
 		select {
@@ -259,9 +260,16 @@ func (kv *KVServer) installSnapshot(m raft.ApplyMsg) []answer {
 	kv.appliedBytes = 0
 	// Waiters at or below the snapshot cannot tell whether their operation
 	// is in it; the Clerk's retry is answered from the duplicate table.
+	return kv.failWaiters(func(index int, _ *waiter) bool { return index <= m.SnapshotIndex })
+}
+
+// failWaiters removes from the table every waiter for which fails is true
+// and returns the ErrWrongLeader answers now owed to them. Caller holds
+// kv.mu.
+func (kv *KVServer) failWaiters(fails func(index int, w *waiter) bool) []answer {
 	var answers []answer
 	for index, w := range kv.waiters {
-		if index <= m.SnapshotIndex {
+		if fails(index, w) {
 			delete(kv.waiters, index)
 			answers = append(answers, answer{w, outcome{err: ErrWrongLeader}})
 		}
@@ -284,14 +292,10 @@ func (kv *KVServer) leaderWatch() {
 		}
 		term, isLeader := kv.rf.GetState()
 		now := time.Now()
-		var answers []answer
 		kv.mu.Lock()
-		for index, w := range kv.waiters {
-			if !isLeader || w.term != term || now.After(w.deadline) {
-				delete(kv.waiters, index)
-				answers = append(answers, answer{w, outcome{err: ErrWrongLeader}})
-			}
-		}
+		answers := kv.failWaiters(func(_ int, w *waiter) bool {
+			return !isLeader || w.term != term || now.After(w.deadline)
+		})
 		kv.mu.Unlock()
 		deliver(answers)
 	}

@@ -153,94 +153,148 @@ type partResult struct {
 // Model functions may panic; the caller recovers, and res (filled in as the
 // search goes) then still holds the longest prefix found.
 func search(m Model, part []Operation, stop *atomic.Bool, res *partResult) {
-	n := len(part)
-	res.stuck = -1
-	head := buildList(events(part), n)
-	linearized := newBitset(n)
-	cache := make(map[uint64][]cacheEntry)
-	var stack []frame
-	state := m.Init()
-
-	// The best prefix so far agrees with stack[:common]; snapshot copies
-	// only what changed since, so recording costs no more than pushing.
-	common, best := 0, -1
-	snapshot := func(stuck *node) {
-		best = len(stack)
-		res.prefix = res.prefix[:common]
-		res.states = res.states[:common]
-		for _, f := range stack[common:] {
-			res.prefix = append(res.prefix, f.call.op)
-			res.states = append(res.states, f.after)
-		}
-		common = len(stack)
-		res.stuck, res.pending = -1, nil
-		if stuck != nil {
-			res.stuck = stuck.op
-			for e := head.next; e != stuck; e = e.next {
-				if e.match != nil {
-					res.pending = append(res.pending, e.op)
-				}
-			}
-		}
-	}
-
-	e := head.next
-	for head.next != nil {
+	s := newSearcher(m, part, res)
+	e := s.head.next
+	for s.head.next != nil {
 		if stop.Load() {
-			if len(stack) > best {
-				snapshot(nil)
-			}
-			// Backtracking is routine in a legal history too: where an
-			// unfinished search got stuck proves nothing.
-			res.stuck, res.pending = -1, nil
-			res.result = Unknown
+			s.giveUp()
 			return
 		}
 		if e.match != nil {
-			// A call: try linearizing its operation next.
-			ok, next := m.Step(state, part[e.op].Input, part[e.op].Output)
-			if ok {
-				lin := linearized.clone()
-				lin.set(e.op)
-				h := lin.hash()
-				seen := false
-				for _, c := range cache[h] {
-					if slices.Equal(c.linearized, lin) && m.Equal(c.state, next) {
-						seen = true
-						break
-					}
-				}
-				if !seen {
-					cache[h] = append(cache[h], cacheEntry{lin, next})
-					stack = append(stack, frame{e, state, next})
-					state = next
-					linearized.set(e.op)
-					e.lift()
-					e = head.next
-					continue
-				}
-			}
-			e = e.next
+			// A call: try its operation as the next one linearized.
+			e = s.tryLinearize(e)
 			continue
 		}
-		// A return: its operation had to be linearized before this point
-		// and was not, so undo the last choice and try the one after it.
-		if len(stack) > best {
-			snapshot(e)
-		}
-		if len(stack) == 0 {
+		// A return: an operation that had to be linearized by now was not.
+		var ok bool
+		if e, ok = s.backtrack(e); !ok {
 			res.result = Illegal
 			return
 		}
-		top := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		common = min(common, len(stack))
-		state = top.before
-		linearized.clear(top.call.op)
-		top.call.unlift()
-		e = top.call.next
 	}
-	// Every operation is linearized: stack is a linearization.
-	snapshot(nil)
+	// Every operation is linearized: the stack is a linearization.
+	s.recordPrefix(nil)
 	res.result = Ok
+}
+
+// searcher is the state of the search of one part.
+type searcher struct {
+	m          Model
+	part       []Operation
+	res        *partResult
+	head       *node  // sentinel before the events not yet linearized
+	linearized bitset // the operations on stack
+	// Lowe's cache: the points already explored, by hash of their set.
+	cache map[uint64][]cacheEntry
+	stack []frame
+	state any // the model state after the operations on stack
+	// The best prefix so far (res.prefix, of length best) agrees with
+	// stack[:common]; recordPrefix copies only what changed since, so
+	// recording costs no more than pushing.
+	common, best int
+}
+
+// newSearcher lays the part's events out as the list to walk, with nothing
+// linearized yet.
+func newSearcher(m Model, part []Operation, res *partResult) searcher {
+	res.stuck = -1
+	return searcher{
+		m:          m,
+		part:       part,
+		res:        res,
+		head:       buildList(events(part), len(part)),
+		linearized: newBitset(len(part)),
+		cache:      make(map[uint64][]cacheEntry),
+		state:      m.Init(),
+		best:       -1,
+	}
+}
+
+// tryLinearize tries the operation of call node e as the next one
+// linearized. If the model accepts it from the current state, reaching a
+// point of the search not explored before, it is pushed, lifted out of the
+// list, and the walk restarts from the head; otherwise the walk goes on
+// past e. It returns the node to visit next.
+func (s *searcher) tryLinearize(e *node) *node {
+	ok, next := s.m.Step(s.state, s.part[e.op].Input, s.part[e.op].Output)
+	if !ok || !s.firstVisit(e.op, next) {
+		return e.next
+	}
+	s.stack = append(s.stack, frame{e, s.state, next})
+	s.state = next
+	s.linearized.set(e.op)
+	e.lift()
+	return s.head.next
+}
+
+// firstVisit reports whether linearizing op now, ending in state, reaches a
+// (linearized set, state) pair not seen before (Lowe's cache), and
+// remembers it if so.
+func (s *searcher) firstVisit(op int, state any) bool {
+	lin := s.linearized.clone()
+	lin.set(op)
+	h := lin.hash()
+	for _, c := range s.cache[h] {
+		if slices.Equal(c.linearized, lin) && s.m.Equal(c.state, state) {
+			return false
+		}
+	}
+	s.cache[h] = append(s.cache[h], cacheEntry{lin, state})
+	return true
+}
+
+// backtrack is called at return node ret, whose operation had to be
+// linearized before this point and was not. It records the stack if it is
+// the longest prefix yet, undoes the last choice and returns the call after
+// it, to try next; false when there is no choice left to undo, so the part
+// is Illegal.
+func (s *searcher) backtrack(ret *node) (*node, bool) {
+	if len(s.stack) > s.best {
+		s.recordPrefix(ret)
+	}
+	if len(s.stack) == 0 {
+		return nil, false
+	}
+	top := s.stack[len(s.stack)-1]
+	s.stack = s.stack[:len(s.stack)-1]
+	s.common = min(s.common, len(s.stack))
+	s.state = top.before
+	s.linearized.clear(top.call.op)
+	top.call.unlift()
+	return top.call.next, true
+}
+
+// giveUp ends a stopped search as Unknown, keeping the longest prefix.
+func (s *searcher) giveUp() {
+	if len(s.stack) > s.best {
+		s.recordPrefix(nil)
+	}
+	// Backtracking is routine in a legal history too: where an unfinished
+	// search got stuck proves nothing.
+	s.res.stuck, s.res.pending = -1, nil
+	s.res.result = Unknown
+}
+
+// recordPrefix makes the stack the longest prefix found. stuck is the
+// return node that ended it, or nil; the calls before stuck in the list are
+// the operations that could have gone next.
+func (s *searcher) recordPrefix(stuck *node) {
+	res := s.res
+	s.best = len(s.stack)
+	res.prefix = res.prefix[:s.common]
+	res.states = res.states[:s.common]
+	for _, f := range s.stack[s.common:] {
+		res.prefix = append(res.prefix, f.call.op)
+		res.states = append(res.states, f.after)
+	}
+	s.common = len(s.stack)
+	res.stuck, res.pending = -1, nil
+	if stuck != nil {
+		res.stuck = stuck.op
+		for e := s.head.next; e != stuck; e = e.next {
+			if e.match != nil {
+				res.pending = append(res.pending, e.op)
+			}
+		}
+	}
 }

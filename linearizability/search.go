@@ -217,29 +217,31 @@ func newSearcher(m Model, part []Operation, res *partResult) searcher {
 // past e. It returns the node to visit next.
 func (s *searcher) tryLinearize(e *node) *node {
 	ok, next := s.m.Step(s.state, s.part[e.op].Input, s.part[e.op].Output)
-	if !ok || !s.firstVisit(e.op, next) {
+	if !ok {
+		return e.next
+	}
+	s.linearized.set(e.op)
+	if !s.firstVisit(next) {
+		s.linearized.clear(e.op)
 		return e.next
 	}
 	s.stack = append(s.stack, frame{e, s.state, next})
 	s.state = next
-	s.linearized.set(e.op)
 	e.lift()
 	return s.head.next
 }
 
-// firstVisit reports whether linearizing op now, ending in state, reaches a
-// (linearized set, state) pair not seen before (Lowe's cache), and
-// remembers it if so.
-func (s *searcher) firstVisit(op int, state any) bool {
-	lin := s.linearized.clone()
-	lin.set(op)
-	h := lin.hash()
+// firstVisit reports whether the current linearized set, ending in state,
+// is a point not seen before (Lowe's cache), and remembers it if so. A
+// point seen before costs no allocation.
+func (s *searcher) firstVisit(state any) bool {
+	h := s.linearized.hash()
 	for _, c := range s.cache[h] {
-		if slices.Equal(c.linearized, lin) && s.m.Equal(c.state, state) {
+		if slices.Equal(c.linearized, s.linearized) && s.m.Equal(c.state, state) {
 			return false
 		}
 	}
-	s.cache[h] = append(s.cache[h], cacheEntry{lin, state})
+	s.cache[h] = append(s.cache[h], cacheEntry{s.linearized.clone(), state})
 	return true
 }
 

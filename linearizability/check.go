@@ -59,47 +59,78 @@ func CheckOperationsVerbose(model Model, history []Operation, timeout time.Durat
 // it starts has finished by the time it returns.
 func CheckOperationsTimeout(model Model, history []Operation, timeout time.Duration) (CheckResult, LinearizationInfo) {
 	var info LinearizationInfo
-	if model.Step == nil {
-		info.Err = errNoStep
-		return Illegal, info
-	}
-	if err := Validate(history); err != nil {
-		info.Err = err
-		return Illegal, info
-	}
-	m := model.withDefaults()
-	parts, err := partition(m, history)
+	m, parts, err := prepare(model, history)
 	if err != nil {
 		info.Err = err
 		return Illegal, info
 	}
-	info.Partitions = make([]PartitionInfo, len(parts))
-	for i, p := range parts {
-		info.Partitions[i] = PartitionInfo{Label: describePartition(m, p, i), History: p, Result: Unknown, Stuck: -1}
-	}
+	info.Partitions = unsearched(m, parts)
+	errs, timedOut := searchParts(m, info.Partitions, timeout)
+	return verdict(&info, errs, timedOut, timeout), info
+}
 
-	var stop, timedOut atomic.Bool
+// prepare checks the model and the history and splits the history into the
+// model's parts. The model it returns has every optional function filled in.
+func prepare(model Model, history []Operation) (Model, [][]Operation, error) {
+	if model.Step == nil {
+		return Model{}, nil, errNoStep
+	}
+	if err := Validate(history); err != nil {
+		return Model{}, nil, err
+	}
+	m := model.withDefaults()
+	parts, err := partition(m, history)
+	if err != nil {
+		return Model{}, nil, err
+	}
+	return m, parts, nil
+}
+
+// unsearched describes each part before its search: labelled, Unknown, no
+// operation stuck.
+func unsearched(m Model, parts [][]Operation) []PartitionInfo {
+	ps := make([]PartitionInfo, len(parts))
+	for i, p := range parts {
+		ps[i] = PartitionInfo{Label: describePartition(m, p, i), History: p, Result: Unknown, Stuck: -1}
+	}
+	return ps
+}
+
+// searchParts searches every part of ps in its own goroutine, filling in
+// its result, and returns when all have finished: each part's error, and
+// whether the time limit (when timeout > 0) ran out. The first part found
+// Illegal stops the others, as does the time limit.
+func searchParts(m Model, ps []PartitionInfo, timeout time.Duration) (errs []error, timedOut bool) {
+	var stop, expired atomic.Bool
 	if timeout > 0 {
 		timer := time.AfterFunc(timeout, func() {
-			timedOut.Store(true)
+			expired.Store(true)
 			stop.Store(true)
 		})
 		defer timer.Stop()
 	}
-	errs := make([]error, len(parts))
+	errs = make([]error, len(ps))
 	var wg sync.WaitGroup
-	for i := range parts {
+	for i := range ps {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = checkPart(m, &info.Partitions[i], &stop)
-			if info.Partitions[i].Result == Illegal {
+			errs[i] = checkPart(m, &ps[i], &stop)
+			if ps[i].Result == Illegal {
 				stop.Store(true)
 			}
 		}()
 	}
 	wg.Wait()
+	// A part stopped by the timer saw stop set after expired, so this reads
+	// true for it.
+	return errs, expired.Load()
+}
 
+// verdict is the result of the whole check: Illegal if any part is, else
+// Unknown if any part was stopped, else Ok. It sets info.Err to the first
+// part's error, if any, and says why each unfinished part stopped.
+func verdict(info *LinearizationInfo, errs []error, timedOut bool, timeout time.Duration) CheckResult {
 	result := Ok
 	for i := range info.Partitions {
 		p := &info.Partitions[i]
@@ -113,18 +144,18 @@ func CheckOperationsTimeout(model Model, history []Operation, timeout time.Durat
 			if result == Ok {
 				result = Unknown
 			}
-			if timedOut.Load() {
+			if timedOut {
 				p.Reason = fmt.Sprintf("not finished: the time limit of %v ran out", timeout)
 			} else {
 				p.Reason = "not finished: stopped because another part is illegal"
 			}
 		}
 	}
-	if result == Unknown && info.Err == nil && !timedOut.Load() {
+	if result == Unknown && info.Err == nil && !timedOut {
 		// Only the timer or an Illegal part stops a search.
 		panic("linearizability: a part was stopped with no time limit passed and no illegal part")
 	}
-	return result, info
+	return result
 }
 
 // checkPart searches one part into p, turning a panic in the model into an

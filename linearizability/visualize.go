@@ -137,99 +137,175 @@ func buildPage(m Model, info LinearizationInfo) page {
 	return p
 }
 
+// buildPart draws one part: its header, its timeline, and the longest
+// prefix with where it got stuck.
 func buildPart(m Model, pi *PartitionInfo) partView {
-	h := pi.History
+	d := newPartDrawing(m, pi)
 	pv := partView{
 		Label:  pi.Label,
 		Result: pi.Result.String(),
 		Reason: pi.Reason,
 		Failed: pi.Result != Ok,
 		rank:   map[CheckResult]int{Illegal: 0, Unknown: 1, Ok: 2}[pi.Result],
-		Ops:    len(h),
+		Ops:    len(pi.History),
 		Init:   describeState(m, safeInit(m)),
+		Width:  d.ax.width(),
+		Ticks:  d.ax.ticks(),
+		Lanes:  d.lanes(),
+		Steps:  d.steps(),
 	}
-	evs := events(h)
-	callCol := make([]int, len(h))
-	returnCol := make([]int, len(h))
-	for c, ev := range evs {
+	pv.StuckAt = d.stateAfterPrefix(pv.Init)
+	pv.Stuck, pv.Pending = d.stuck()
+	return pv
+}
+
+// axis places a part's calls and returns on the timeline: one column per
+// event, in the order the search sees them.
+type axis struct {
+	evs                []event
+	callCol, returnCol []int // by operation
+	t0                 int64 // the time of the first event
+}
+
+func newAxis(h []Operation) axis {
+	ax := axis{evs: events(h), callCol: make([]int, len(h)), returnCol: make([]int, len(h))}
+	for c, ev := range ax.evs {
 		if ev.isReturn {
-			returnCol[ev.op] = c
+			ax.returnCol[ev.op] = c
 		} else {
-			callCol[ev.op] = c
+			ax.callCol[ev.op] = c
 		}
 	}
-	pv.Width = len(evs)*columnWidth + columnWidth
-	var t0 int64
-	if len(evs) > 0 {
-		t0 = evs[0].time
+	if len(ax.evs) > 0 {
+		ax.t0 = ax.evs[0].time
 	}
-	for c := 0; c < len(evs); c += tickEvery {
-		pv.Ticks = append(pv.Ticks, tickView{c * columnWidth, "+" + time.Duration(evs[c].time-t0).String()})
-	}
+	return ax
+}
 
-	step := make(map[int]int, len(pi.Prefix)) // op -> position in the prefix
+// width is the timeline's width in pixels, with a spare column at the end.
+func (ax axis) width() int { return len(ax.evs)*columnWidth + columnWidth }
+
+// since is how long after the part's first event t is.
+func (ax axis) since(t int64) time.Duration { return time.Duration(t - ax.t0) }
+
+// ticks labels every tickEvery-th column with its time.
+func (ax axis) ticks() []tickView {
+	var ticks []tickView
+	for c := 0; c < len(ax.evs); c += tickEvery {
+		ticks = append(ticks, tickView{c * columnWidth, "+" + ax.since(ax.evs[c].time).String()})
+	}
+	return ticks
+}
+
+// partDrawing is what drawing one part's operations needs.
+type partDrawing struct {
+	m       Model
+	pi      *PartitionInfo
+	ax      axis
+	step    map[int]int  // operation -> its position in the prefix
+	pending map[int]bool // operations that could have gone next
+}
+
+func newPartDrawing(m Model, pi *PartitionInfo) *partDrawing {
+	d := &partDrawing{m: m, pi: pi, ax: newAxis(pi.History),
+		step: make(map[int]int, len(pi.Prefix)), pending: make(map[int]bool, len(pi.Pending))}
 	for k, op := range pi.Prefix {
-		step[op] = k
+		d.step[op] = k
 	}
-	pending := make(map[int]bool, len(pi.Pending))
 	for _, op := range pi.Pending {
-		pending[op] = true
+		d.pending[op] = true
 	}
-	describe := func(op int) string { return describeOperation(m, h[op].Input, h[op].Output) }
+	return d
+}
 
-	lanes := make(map[int]*laneView)
-	for i, op := range h {
-		lane := lanes[op.ClientId]
+func (d *partDrawing) describe(op int) string {
+	h := d.pi.History
+	return describeOperation(d.m, h[op].Input, h[op].Output)
+}
+
+// lanes gives each client a row of boxes, one per operation, in client
+// order.
+func (d *partDrawing) lanes() []laneView {
+	byClient := make(map[int]*laneView)
+	for i, op := range d.pi.History {
+		lane := byClient[op.ClientId]
 		if lane == nil {
 			lane = &laneView{Client: op.ClientId}
-			lanes[op.ClientId] = lane
+			byClient[op.ClientId] = lane
 		}
-		d := describe(i)
-		title := fmt.Sprintf("%s\nclient %d, called +%v, returned +%v", d, op.ClientId,
-			time.Duration(op.Call-t0), time.Duration(op.Return-t0))
-		ov := opView{
-			Left:  callCol[i] * columnWidth,
-			Width: (returnCol[i]-callCol[i]+1)*columnWidth - 2,
-			Class: "rest",
-			Label: d,
-		}
-		if k, ok := step[i]; ok {
-			ov.Class = "lin"
-			ov.Label = fmt.Sprintf("%d. %s", k+1, d)
-			title += fmt.Sprintf("\nlinearized %d of %d; state after: %s", k+1, len(h), describeState(m, pi.States[k]))
-		}
-		switch {
-		case i == pi.Stuck:
-			ov.Class = "stuck"
-			title += "\ncould not be placed after the prefix"
-		case pending[i]:
-			ov.Class = "pending"
-			title += "\ncould have gone next, but the model rejected it"
-		}
-		ov.Title = title
-		lane.Ops = append(lane.Ops, ov)
+		lane.Ops = append(lane.Ops, d.box(i))
 	}
-	for _, lane := range lanes {
-		pv.Lanes = append(pv.Lanes, *lane)
+	var lanes []laneView
+	for _, lane := range byClient {
+		lanes = append(lanes, *lane)
 	}
-	slices.SortFunc(pv.Lanes, func(a, b laneView) int { return cmp.Compare(a.Client, b.Client) })
+	slices.SortFunc(lanes, func(a, b laneView) int { return cmp.Compare(a.Client, b.Client) })
+	return lanes
+}
 
-	for k, op := range pi.Prefix {
-		pv.Steps = append(pv.Steps, stepView{k + 1, h[op].ClientId, describe(op), describeState(m, pi.States[k])})
+// box draws operation i from its call's column to its return's, coloured
+// by what the search made of it, with its times and the state after it in
+// the title.
+func (d *partDrawing) box(i int) opView {
+	op := d.pi.History[i]
+	desc := d.describe(i)
+	title := fmt.Sprintf("%s\nclient %d, called +%v, returned +%v", desc, op.ClientId, d.ax.since(op.Call), d.ax.since(op.Return))
+	ov := opView{
+		Left:  d.ax.callCol[i] * columnWidth,
+		Width: (d.ax.returnCol[i]-d.ax.callCol[i]+1)*columnWidth - 2,
+		Class: "rest",
+		Label: desc,
 	}
-	pv.StuckAt = pv.Init
-	if len(pi.States) > 0 {
-		pv.StuckAt = describeState(m, pi.States[len(pi.States)-1])
+	if k, ok := d.step[i]; ok {
+		ov.Class = "lin"
+		ov.Label = fmt.Sprintf("%d. %s", k+1, desc)
+		title += fmt.Sprintf("\nlinearized %d of %d; state after: %s", k+1, len(d.pi.History), describeState(d.m, d.pi.States[k]))
 	}
-	if pi.Stuck >= 0 {
-		pv.Stuck = &stepView{Client: h[pi.Stuck].ClientId, Op: describe(pi.Stuck)}
-		for _, op := range pi.Pending {
-			if op != pi.Stuck {
-				pv.Pending = append(pv.Pending, stepView{Client: h[op].ClientId, Op: describe(op)})
-			}
+	switch {
+	case i == d.pi.Stuck:
+		ov.Class = "stuck"
+		title += "\ncould not be placed after the prefix"
+	case d.pending[i]:
+		ov.Class = "pending"
+		title += "\ncould have gone next, but the model rejected it"
+	}
+	ov.Title = title
+	return ov
+}
+
+// steps is the prefix as a table, with the state after each operation.
+func (d *partDrawing) steps() []stepView {
+	var steps []stepView
+	for k, op := range d.pi.Prefix {
+		steps = append(steps, stepView{k + 1, d.pi.History[op].ClientId, d.describe(op), describeState(d.m, d.pi.States[k])})
+	}
+	return steps
+}
+
+// stateAfterPrefix describes the state the prefix leaves; init, the initial
+// state's description, for an empty prefix.
+func (d *partDrawing) stateAfterPrefix(init string) string {
+	if len(d.pi.States) == 0 {
+		return init
+	}
+	return describeState(d.m, d.pi.States[len(d.pi.States)-1])
+}
+
+// stuck is, for an Illegal part, the operation that could not be placed
+// and the others that could have gone next instead; nil for other parts.
+func (d *partDrawing) stuck() (*stepView, []stepView) {
+	pi := d.pi
+	if pi.Stuck < 0 {
+		return nil, nil
+	}
+	stuck := &stepView{Client: pi.History[pi.Stuck].ClientId, Op: d.describe(pi.Stuck)}
+	var pending []stepView
+	for _, op := range pi.Pending {
+		if op != pi.Stuck {
+			pending = append(pending, stepView{Client: pi.History[op].ClientId, Op: d.describe(op)})
 		}
 	}
-	return pv
+	return stuck, pending
 }
 
 // The page is drawn from the model's own functions, which may panic on odd

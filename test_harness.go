@@ -2,6 +2,10 @@
 // of the module many times, in parallel, each in its own process, and says
 // how often each one failed, how long it took and how much memory it used.
 //
+// This file is the command: its flags, Ctrl-C and exit status. The runner
+// itself is the package raftlab/internal/runner (internal/runner/doc.go
+// says how it works); the flags fill in its Config.
+//
 // Usage:
 //
 //	go run . [flags] [pattern ...]
@@ -23,9 +27,10 @@
 //	Figure8|Snapshot       otherwise a regular expression on test names
 //
 // With no package pattern the packages are those of `go list ./...` (which
-// skips testdata/) minus the runner's own package at the module root; name it
-// as "." to run the runner's tests. The fixture package is run only when
-// named: go run . ./testdata/fixture. Packages with no tests are skipped.
+// skips testdata/) minus the runner's own: this command at the module root
+// and ./internal/runner; name them ("." or ./internal/runner) to run their
+// tests. The fixture package is run only when named: go run . ./testdata/fixture.
+// Packages with no tests are skipped.
 //
 // Examples:
 //
@@ -130,58 +135,45 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
+
+	"raftlab/internal/runner"
 )
-
-// config is the parsed command line.
-type config struct {
-	runs     int
-	parallel int
-	race     bool
-	timeout  time.Duration
-	logDir   string
-	list     bool
-	jsonPath string
-	failFast bool
-	verbose  bool
-	patterns []string
-}
-
-// usageError is bad input on the command line: exit status 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error {
-	return usageError{fmt.Sprintf(format, args...)}
-}
-
-// errFailed means the runner did its job and some run failed (or the runner
-// was interrupted); the details are already printed. Exit status 1.
-var errFailed = errors.New("some runs failed")
 
 func main() {
 	os.Exit(mainStatus(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// mainStatus runs the runner and returns its exit status.
+// mainStatus runs the command and returns its exit status: parse the flags,
+// install the Ctrl-C handling, run the batch, map the outcome to a status.
 func mainStatus(args []string, stdout, stderr io.Writer) int {
 	cfg, err := parseFlags(args, stdout)
-	if err == flag.ErrHelp {
+	switch {
+	case err == flag.ErrHelp:
 		return 0
+	case err != nil:
+		return badUsage(stderr, err)
 	}
-	if err == nil {
-		err = run(cfg, stdout, stderr)
-	}
-	var ue usageError
+	ctx, stop := interruptContext(stderr)
+	defer stop()
+	return exitStatus(stderr, runner.Run(ctx, cfg, stdout))
+}
+
+// exitStatus returns the exit status for Run's result, first saying why on
+// stderr unless Run has said it already: 0 all passed, 1 a run failed (or
+// the batch could not run), 2 bad usage.
+func exitStatus(stderr io.Writer, err error) int {
+	var ue runner.UsageError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "raftlab: %v\nrun 'go run . -h' for usage\n", err)
-		return 2
-	case err == errFailed:
+		return badUsage(stderr, err)
+	case errors.Is(err, runner.ErrFailed):
 		return 1
 	default:
 		fmt.Fprintf(stderr, "raftlab: %v\n", err)
@@ -189,97 +181,183 @@ func mainStatus(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// run is the whole runner after flag parsing: select, build, list or run,
-// report. It returns nil, errFailed, a usageError, or another error.
-func run(cfg config, stdout, stderr io.Writer) error {
-	// The first signal cancels ctx (no new runs, running ones killed);
-	// a second one exits at once.
+// badUsage says what was wrong on the command line and returns status 2.
+func badUsage(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "raftlab: %v\nrun 'go run . -h' for usage\n", err)
+	return 2
+}
+
+// interruptContext returns a context that the first SIGINT or SIGTERM
+// cancels (Run then starts no new run, kills the running ones and prints
+// the table); a second one exits at once, with status 1. stop undoes the
+// handling.
+func interruptContext(stderr io.Writer) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	returned := make(chan struct{})
-	defer close(returned)
+	stopped := make(chan struct{})
 	go func() {
 		select {
 		case <-sigs:
 			cancel()
-		case <-returned:
+		case <-stopped:
 			return
 		}
 		select {
 		case <-sigs:
 			fmt.Fprintln(stderr, "raftlab: interrupted twice, exiting")
 			os.Exit(1)
-		case <-returned:
+		case <-stopped:
 		}
 	}()
-
-	pkgs, err := selectPackages(ctx, cfg.patterns)
-	if err != nil {
-		return err
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(stopped)
+		cancel()
 	}
+}
 
-	tmp, err := os.MkdirTemp("", "raftlab-run-")
-	if err != nil {
-		return err
+// shortManual is what -h prints above the flags: the package doc in brief.
+// The package doc above is the whole manual; keep the two in step.
+const shortManual = `raftlab: run this module's tests many times, in parallel, each run in its
+own process; say how often each test failed, how long it took, and its peak
+memory (resident set size).
+
+Usage:
+  go run . [flags] [pattern ...]      flags first, then patterns
+
+Patterns (packages restrict where; the others add up to which tests):
+  ./raft, ./..., .      a package (anything with "/", or "." or "..")
+  3A, 4B                a part: the trailing digit+capital of test names
+  TestBasic4B           a test, when it is exactly the name of one
+  Figure8|Snapshot      otherwise a regular expression on test names
+With no package pattern: every package with tests except the runner's own.
+
+Examples:
+  go run . -v TestInitialElection3A    one run with debug logging (RAFTLAB_DEBUG=1);
+                                       its log is printed and kept in test-logs/
+  go run . -n 100 -p 4 -race 3C        every part-3C test 100 times, 4 at once
+  go run . -n 30 -race -json r.json ./raft
+  go run . -list                       the tests by package and part, run nothing
+
+Logs: a failed run's log (with -v every run's) is kept in -o DIR as
+<pkg>_<Test>_run<N>.log, headed by the command that reruns it with the same
+seed, e.g.
+  # rerun: RAFTLAB_SEED=<seed> go test -race -count=1 -v -run '^<Test>$' ./raft
+The directory is created only when a log is kept.
+
+Progress: on a terminal, one live line (done/total, failures, elapsed, time
+left, runs in progress and the longest-running one); otherwise a line per
+finished run and, every 30s while runs are in progress, a "still running (N): ..."
+line. At the end a table per test: runs, fails, mean ± sd and max seconds, and
+MAX RSS MiB, the largest peak resident memory of its runs.
+
+Exit status: 0 every run passed; 1 a run failed or timed out, a build failed,
+or Ctrl-C; 2 bad usage (with a message). Through "go run ." the go command
+reports every non-zero status as its own exit status 1 (printing "exit
+status 2"); a built runner exits with the status itself:
+  go build -o raftlab-run . && ./raftlab-run -n 10 3A
+
+Flags:
+`
+
+// parseFlags parses the command line into a runner.Config. -h prints the
+// manual to stdout and returns flag.ErrHelp; any other error is bad usage.
+// The values themselves are checked by runner.Run.
+func parseFlags(args []string, stdout io.Writer) (runner.Config, error) {
+	cfg := runner.Config{
+		Runs:     1,
+		Parallel: runtime.NumCPU(),
+		Timeout:  10 * time.Minute,
+		LogDir:   "test-logs",
 	}
-	defer os.RemoveAll(tmp)
-
-	buildStart := time.Now()
-	if err := buildAll(ctx, pkgs, tmp, cfg.race, cfg.parallel); err != nil {
-		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "raftlab: interrupted while building")
-			return errFailed
+	fs := newFlagSet(&cfg)
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fmt.Fprint(stdout, shortManual)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return cfg, err
 		}
-		return err
+		return cfg, err
 	}
-	tests, err := selectTests(pkgs, cfg.patterns)
+	cfg.Patterns = fs.Args()
+	for _, p := range cfg.Patterns {
+		// Test names and package paths never start with "-": this is a
+		// flag that the flag package left alone because a pattern came
+		// before it.
+		if strings.HasPrefix(p, "-") {
+			return cfg, fmt.Errorf("%s after a pattern: flags go before patterns (go run . [flags] [pattern ...])", p)
+		}
+	}
+	return cfg, nil
+}
+
+// newFlagSet returns the runner's flags, set to write into cfg, whose
+// fields hold the defaults.
+func newFlagSet(cfg *runner.Config) *flag.FlagSet {
+	fs := flag.NewFlagSet("raftlab", flag.ContinueOnError)
+	// Errors are reported once, by mainStatus; the manual only on -h.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.Var((*countValue)(&cfg.Runs), "n", "`N` runs per test")
+	fs.Var((*countValue)(&cfg.Parallel), "p", "`P` runs at once, by default one per CPU")
+	fs.Var((*boolValue)(&cfg.Race), "race", "build the test binaries with the race detector")
+	fs.Var((*durationValue)(&cfg.Timeout), "timeout", "time limit per run, with a unit: `D` = 30s, 10m, 1h; then SIGQUIT (goroutine dump), SIGKILL, a failure")
+	fs.StringVar(&cfg.LogDir, "o", cfg.LogDir, "`DIR` for kept logs (failed runs', with -v every run's); created when the first is kept")
+	fs.Var((*boolValue)(&cfg.List), "list", "list the selected tests by package and part; run nothing")
+	fs.StringVar(&cfg.JSONPath, "json", "", "write every run and per-test totals (with seeds and max RSS) to `FILE` as JSON")
+	fs.Var((*boolValue)(&cfg.FailFast), "failfast", "after the first failed run, start no new run and stop the running ones")
+	fs.Var((*boolValue)(&cfg.Verbose), "v", "debug logs: set RAFTLAB_DEBUG=1 for the tests and keep every run's log in -o DIR; with exactly one run selected, also print its log")
+	return fs
+}
+
+// The flag values below differ from the flag package's own only in their
+// errors, which say what is wanted instead of "parse error". The flag
+// package prefixes them with `invalid value "x" for flag -name: `.
+
+// countValue is -n or -p: a whole number.
+type countValue int
+
+func (c *countValue) String() string { return strconv.Itoa(int(*c)) }
+
+func (c *countValue) Set(s string) error {
+	v, err := strconv.Atoi(s)
 	if err != nil {
-		return err
+		return errors.New("want a whole number, e.g. 4")
 	}
-	if cfg.list {
-		printList(stdout, tests)
-		return nil
-	}
-	// Both before any run, so a bad path costs no test time.
-	var jsonFile *os.File
-	if cfg.jsonPath != "" {
-		if jsonFile, err = os.Create(cfg.jsonPath); err != nil {
-			return usagef("-json: %v", err)
-		}
-		defer jsonFile.Close()
-	}
-	if err := checkLogDir(cfg.logDir); err != nil {
-		return usagef("-o %s: %v", cfg.logDir, err)
-	}
-	race := ""
-	if cfg.race {
-		race = ", -race"
-	}
-	fmt.Fprintf(stdout, "built %d package(s) in %.1fs; running %d test(s) x %d = %d runs, %d at once%s, timeout %v\n",
-		len(pkgs), time.Since(buildStart).Seconds(), len(tests), cfg.runs,
-		len(tests)*cfg.runs, cfg.parallel, race, cfg.timeout)
+	*c = countValue(v)
+	return nil
+}
 
-	res := schedule(ctx, cfg, tests, tmp, stdout)
+// durationValue is -timeout: a time.Duration, which needs a unit.
+type durationValue time.Duration
 
-	if cfg.verbose && len(tests)*cfg.runs == 1 {
-		printSingleLog(stdout, res)
-	}
-	printTable(stdout, res)
-	if jsonFile != nil {
-		if err := writeJSON(jsonFile, cfg, res); err != nil {
-			fmt.Fprintf(stderr, "raftlab: -json: %v\n", err)
-			return errFailed
+func (d *durationValue) String() string { return time.Duration(*d).String() }
+
+func (d *durationValue) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		if _, numErr := strconv.ParseFloat(s, 64); numErr == nil {
+			return fmt.Errorf("a duration needs a unit: %ss, %sm or %sh (e.g. 30s, 10m, 1h30m)", s, s, s)
 		}
+		return errors.New("want a duration with a unit, e.g. 30s, 10m, 1h30m")
 	}
-	switch {
-	case res.interrupted:
-		fmt.Fprintln(stdout, "interrupted: the table shows only the runs that finished")
-		return errFailed
-	case res.fails() > 0:
-		return errFailed
+	*d = durationValue(v)
+	return nil
+}
+
+// boolValue is a switch: -race, or -race=true / -race=false.
+type boolValue bool
+
+func (b *boolValue) String() string   { return strconv.FormatBool(bool(*b)) }
+func (b *boolValue) IsBoolFlag() bool { return true }
+
+func (b *boolValue) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("a switch: give the flag alone, or with =true or =false")
 	}
+	*b = boolValue(v)
 	return nil
 }

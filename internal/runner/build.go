@@ -1,4 +1,4 @@
-package main
+package runner
 
 // Building: one `go test -c` per package into the temporary directory, then
 // the binary's own -test.list to learn the package's tests.

@@ -1,4 +1,4 @@
-package main
+package runner
 
 // Running one test once: its own process and process group, a fresh network
 // seed, the output into a log headed by how to rerun it, a time limit.
@@ -26,7 +26,7 @@ const quitGrace = 5 * time.Second
 // runResult is what one run of one test came to.
 type runResult struct {
 	tc       testCase
-	run      int // 1..cfg.runs
+	run      int // 1..cfg.Runs
 	seed     int64
 	passed   bool
 	timedOut bool
@@ -42,18 +42,18 @@ type runResult struct {
 
 // rerunCommand is the shell command line, to be typed at the module root,
 // that runs the same test with the same seed under go test.
-func rerunCommand(cfg config, tc testCase, seed int64) string {
+func rerunCommand(cfg Config, tc testCase, seed int64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "RAFTLAB_SEED=%d ", seed)
-	if cfg.verbose {
+	if cfg.Verbose {
 		b.WriteString("RAFTLAB_DEBUG=1 ")
 	}
 	b.WriteString("go test")
-	if cfg.race {
+	if cfg.Race {
 		b.WriteString(" -race")
 	}
-	if cfg.timeout != 10*time.Minute { // go test's own default
-		fmt.Fprintf(&b, " -timeout %v", cfg.timeout)
+	if cfg.Timeout != 10*time.Minute { // go test's own default
+		fmt.Fprintf(&b, " -timeout %v", cfg.Timeout)
 	}
 	fmt.Fprintf(&b, " -count=1 -v -run '^%s$' %s", tc.name, tc.pkg.rel)
 	return b.String()
@@ -65,10 +65,10 @@ func logName(tc testCase, run int) string {
 }
 
 // runOne runs test tc once as run number run. Its log is written into
-// tmpDir and moved to cfg.logDir if the run fails, or whatever its outcome
+// tmpDir and moved to cfg.LogDir if the run fails, or whatever its outcome
 // with -v. When ctx ends first the process group is killed and the result
 // is marked stopped.
-func runOne(ctx context.Context, cfg config, tc testCase, run int, tmpDir string) runResult {
+func runOne(ctx context.Context, cfg Config, tc testCase, run int, tmpDir string) runResult {
 	res := runResult{tc: tc, run: run, seed: rand.Int64()}
 	tmpLog := filepath.Join(tmpDir, logName(tc, run))
 	log, err := os.Create(tmpLog)
@@ -78,28 +78,14 @@ func runOne(ctx context.Context, cfg config, tc testCase, run int, tmpDir string
 	}
 	defer os.Remove(tmpLog) // a no-op once kept
 
-	args := []string{"-test.run", "^" + tc.name + "$", "-test.count=1", "-test.v"}
-	fmt.Fprintf(log, "# rerun: %s\n# seed: %d\n# test: %s %s, run %d of %d\n# binary: %s %s (in %s; removed when the runner exits)\n# started: %s\n\n",
-		rerunCommand(cfg, tc, res.seed), res.seed, tc.pkg.rel, tc.name, run, cfg.runs,
-		tc.pkg.binary, fmt.Sprintf("-test.run '^%s$' -test.count=1 -test.v", tc.name), tc.pkg.dir, time.Now().Format(time.RFC3339))
-
-	cmd := exec.Command(tc.pkg.binary, args...)
-	cmd.Dir = tc.pkg.dir
-	cmd.Env = append(os.Environ(), "RAFTLAB_SEED="+strconv.FormatInt(res.seed, 10))
-	if cfg.verbose {
-		cmd.Env = append(cmd.Env, "RAFTLAB_DEBUG=1")
-	}
-	// A file, not a pipe: Wait then does not wait for grandchildren that
-	// inherited it, and nothing is buffered in the runner.
-	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-
+	writeLogHeader(log, cfg, tc, run, res.seed)
+	cmd := testCommand(cfg, tc, res.seed, log)
 	start := time.Now()
 	var footer string
 	if err := cmd.Start(); err != nil {
 		footer = fmt.Sprintf("FAIL: could not start: %v", err)
 	} else {
-		footer = wait(ctx, cmd, cfg.timeout, &res)
+		footer = wait(ctx, cmd, cfg.Timeout, &res)
 		// Whatever the test left behind in its group goes too.
 		killGroup(cmd)
 		res.maxRSS = peakRSS(cmd.ProcessState)
@@ -108,11 +94,37 @@ func runOne(ctx context.Context, cfg config, tc testCase, run int, tmpDir string
 	fmt.Fprintf(log, "\n# result: %s (after %.2fs)\n", footer, res.seconds)
 	log.Close()
 
-	if (res.passed || res.stopped) && !cfg.verbose {
+	if (res.passed || res.stopped) && !cfg.Verbose {
 		return res
 	}
-	res.logPath = keepLog(tmpLog, filepath.Join(cfg.logDir, logName(tc, run)))
+	res.logPath = keepLog(tmpLog, filepath.Join(cfg.LogDir, logName(tc, run)))
 	return res
+}
+
+// writeLogHeader writes the lines that open a run's log: how to rerun it,
+// its seed, which run it is, the binary and when it started.
+func writeLogHeader(log io.Writer, cfg Config, tc testCase, run int, seed int64) {
+	fmt.Fprintf(log, "# rerun: %s\n# seed: %d\n# test: %s %s, run %d of %d\n# binary: %s %s (in %s; removed when the runner exits)\n# started: %s\n\n",
+		rerunCommand(cfg, tc, seed), seed, tc.pkg.rel, tc.name, run, cfg.Runs,
+		tc.pkg.binary, fmt.Sprintf("-test.run '^%s$' -test.count=1 -test.v", tc.name), tc.pkg.dir, time.Now().Format(time.RFC3339))
+}
+
+// testCommand returns the process of one run of tc with the given seed: its
+// package's test binary, started in the package's directory in a process
+// group of its own, its output into log.
+func testCommand(cfg Config, tc testCase, seed int64, log *os.File) *exec.Cmd {
+	// writeLogHeader shows these arguments in shell form: keep the two in step.
+	cmd := exec.Command(tc.pkg.binary, "-test.run", "^"+tc.name+"$", "-test.count=1", "-test.v")
+	cmd.Dir = tc.pkg.dir
+	cmd.Env = append(os.Environ(), "RAFTLAB_SEED="+strconv.FormatInt(seed, 10))
+	if cfg.Verbose {
+		cmd.Env = append(cmd.Env, "RAFTLAB_DEBUG=1")
+	}
+	// A file, not a pipe: Wait then does not wait for grandchildren that
+	// inherited it, and nothing is buffered in the runner.
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
 }
 
 // wait waits for the started cmd to exit, the timeout, or ctx to end, and

@@ -1,20 +1,14 @@
-package main
+package runner
 
 // Scheduling: -n runs of every test fed to -p workers, results gathered in
-// one place, progress shown as they come, stop on Ctrl-C or -failfast.
+// one place, progress (progress.go) shown as they come, stop on Ctrl-C or
+// -failfast.
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"os"
-	"sort"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
-	"unicode/utf8"
-	"unsafe"
 )
 
 // results is everything the table and -json report on.
@@ -48,48 +42,63 @@ type startedJob struct {
 	at time.Time
 }
 
-// stillRunningEvery is how often, on a plain (non-terminal) stream, the runs
-// in progress are named. A variable so that tests can shorten it.
-var stillRunningEvery = 30 * time.Second
-
-// schedule runs every test cfg.runs times, cfg.parallel at once. Runs are
-// handed out round by round (run 1 of every test, then run 2, ...) so that
-// every test gets some runs early, which -failfast and Ctrl-C benefit from.
-func schedule(ctx context.Context, cfg config, tests []testCase, tmpDir string, stdout io.Writer) *results {
-	res := &results{tests: tests}
+// schedule runs every test cfg.Runs times, cfg.Parallel at once, and
+// returns what came of it. Runs are handed out round by round (run 1 of
+// every test, then run 2, ...) so that every test gets some runs early,
+// which -failfast and Ctrl-C benefit from. When ctx ends, or at the first
+// failure with -failfast, no new run starts and the running ones are killed.
+func schedule(ctx context.Context, cfg Config, tests []testCase, tmpDir string, stdout io.Writer) *results {
 	start := time.Now()
 	runCtx, stopRuns := context.WithCancel(ctx)
 	defer stopRuns()
+	jobs := handOutRounds(runCtx, tests, cfg.Runs)
+	started, finished := startWorkers(runCtx, cfg, jobs, tmpDir)
+	prog := newProgress(stdout, len(tests)*cfg.Runs, cfg.Runs, start)
+	res := &results{tests: tests}
+	collect(res, prog, started, finished, cfg.FailFast, stopRuns)
+	res.wall = time.Since(start)
+	res.interrupted = ctx.Err() != nil
+	return res
+}
 
+// handOutRounds returns a channel that yields run 1 of every test, then run
+// 2 of every test, ... up to run runs, and is closed after the last or
+// when ctx ends.
+func handOutRounds(ctx context.Context, tests []testCase, runs int) <-chan job {
 	jobs := make(chan job)
 	go func() {
 		defer close(jobs)
-		for run := 1; run <= cfg.runs; run++ {
+		for run := 1; run <= runs; run++ {
 			for _, tc := range tests {
 				select {
 				case jobs <- job{tc, run}:
-				case <-runCtx.Done():
+				case <-ctx.Done():
 					return
 				}
 			}
 		}
 	}()
+	return jobs
+}
 
-	// A worker says it started a job before it says the job finished, and
-	// the loop below receives both, so progress always knows what runs.
+// startWorkers starts cfg.Parallel workers that run the jobs until there are
+// none or ctx ends. A worker says it started a job before it says the job
+// finished, and collect receives both, so progress always knows what runs.
+// finished is closed when every worker has stopped.
+func startWorkers(ctx context.Context, cfg Config, jobs <-chan job, tmpDir string) (<-chan startedJob, <-chan runResult) {
 	started := make(chan startedJob)
 	finished := make(chan runResult)
 	var wg sync.WaitGroup
-	for range cfg.parallel {
+	for range cfg.Parallel {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				if runCtx.Err() != nil {
+				if ctx.Err() != nil {
 					return
 				}
 				started <- startedJob{j, time.Now()}
-				finished <- runOne(runCtx, cfg, j.tc, j.run, tmpDir)
+				finished <- runOne(ctx, cfg, j.tc, j.run, tmpDir)
 			}
 		}()
 	}
@@ -97,29 +106,15 @@ func schedule(ctx context.Context, cfg config, tests []testCase, tmpDir string, 
 		wg.Wait()
 		close(finished)
 	}()
+	return started, finished
+}
 
-	prog := &progress{
-		w:       stdout,
-		total:   len(tests) * cfg.runs,
-		runs:    cfg.runs,
-		start:   start,
-		running: map[job]time.Time{},
-	}
-	if f, ok := stdout.(*os.File); ok && isTerminal(f) {
-		prog.tty = f
-	}
-	// A terminal's line is redrawn every second; a plain stream gets a
-	// still-running line now and then.
-	var redraw, stillRunning <-chan time.Time
-	if prog.tty != nil {
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		redraw = tick.C
-	} else {
-		tick := time.NewTicker(stillRunningEvery)
-		defer tick.Stop()
-		stillRunning = tick.C
-	}
+// collect gathers the workers' word into res and prog until finished is
+// closed. With failFast it calls stopRuns at the first failed run.
+func collect(res *results, prog *progress, started <-chan startedJob, finished <-chan runResult,
+	failFast bool, stopRuns func()) {
+	redraw, stillRunning, stopTicks := prog.tickers()
+	defer stopTicks()
 	for {
 		select {
 		case s := <-started:
@@ -127,9 +122,7 @@ func schedule(ctx context.Context, cfg config, tests []testCase, tmpDir string, 
 		case rr, ok := <-finished:
 			if !ok {
 				prog.finish()
-				res.wall = time.Since(start)
-				res.interrupted = ctx.Err() != nil
-				return res
+				return
 			}
 			delete(prog.running, job{rr.tc, rr.run})
 			if rr.stopped {
@@ -138,179 +131,14 @@ func schedule(ctx context.Context, cfg config, tests []testCase, tmpDir string, 
 			}
 			res.runs = append(res.runs, rr)
 			prog.report(rr)
-			if !rr.passed && cfg.failFast && !res.failedFast {
+			if !rr.passed && failFast && !res.failedFast {
 				res.failedFast = true
 				stopRuns()
 			}
 		case <-redraw:
 			prog.redraw()
 		case <-stillRunning:
-			// Now, not the tick's time: a late read would give negative ages.
-			if len(prog.running) > 0 {
-				fmt.Fprintln(prog.w, prog.stillRunningLine(time.Now()))
-			}
+			prog.printStillRunning()
 		}
 	}
-}
-
-// isTerminal reports whether f is a character device, i.e. a terminal.
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// terminalWidth returns the number of columns of the terminal f, or 80 if
-// it cannot tell.
-func terminalWidth(f *os.File) int {
-	var ws struct{ rows, cols, xpixels, ypixels uint16 }
-	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(),
-		uintptr(syscall.TIOCGWINSZ), uintptr(unsafe.Pointer(&ws)))
-	if errno != 0 || ws.cols == 0 {
-		return 80
-	}
-	return int(ws.cols)
-}
-
-// progress shows what has finished and what is running: on a terminal a
-// live line rewritten in place (with failures printed above it); otherwise
-// one plain line per run, and now and then a line naming the runs in
-// progress. Only schedule's loop uses it.
-type progress struct {
-	w       io.Writer
-	tty     *os.File // w, when it is a terminal
-	total   int
-	runs    int // per test, for "run 3/20"
-	done    int
-	failed  int
-	start   time.Time
-	running map[job]time.Time // runs in progress, and when each started
-}
-
-func (p *progress) report(rr runResult) {
-	p.done++
-	if !rr.passed {
-		p.failed++
-	}
-	status := "ok  "
-	switch {
-	case rr.timedOut:
-		status = "TIMEOUT"
-	case !rr.passed:
-		status = "FAIL"
-	}
-	line := fmt.Sprintf("%-4s %s %s run %d/%d %.2fs", status,
-		rr.tc.pkg.rel, rr.tc.name, rr.run, p.runs, rr.seconds)
-	// The seed only where someone will want to replay the run.
-	if !rr.passed {
-		line += fmt.Sprintf(" seed %d", rr.seed)
-	}
-	if rr.logPath != "" {
-		line += " log " + rr.logPath
-	}
-	if p.tty == nil {
-		fmt.Fprintf(p.w, "[%*d/%d] %s\n", len(fmt.Sprint(p.total)), p.done, p.total, line)
-		return
-	}
-	if !rr.passed {
-		fmt.Fprintf(p.w, "\r\033[K%s\n", line)
-	}
-	p.redraw()
-}
-
-func (p *progress) redraw() {
-	if p.tty == nil {
-		return
-	}
-	fmt.Fprintf(p.w, "\r\033[K%s", p.statusLine(time.Now(), terminalWidth(p.tty)))
-}
-
-func (p *progress) finish() {
-	if p.tty != nil {
-		p.redraw()
-		fmt.Fprintln(p.w)
-	}
-}
-
-// inProgress is one run in progress and how long it has been running.
-type inProgress struct {
-	job
-	elapsed time.Duration
-}
-
-// inProgress returns the runs in progress at now, longest-running first.
-func (p *progress) inProgress(now time.Time) []inProgress {
-	var out []inProgress
-	for j, at := range p.running {
-		out = append(out, inProgress{j, now.Sub(at)})
-	}
-	sort.Slice(out, func(i, k int) bool {
-		a, b := out[i], out[k]
-		if a.elapsed != b.elapsed {
-			return a.elapsed > b.elapsed
-		}
-		if a.tc.pkg.rel != b.tc.pkg.rel {
-			return a.tc.pkg.rel < b.tc.pkg.rel
-		}
-		if a.tc.name != b.tc.name {
-			return a.tc.name < b.tc.name
-		}
-		return a.run < b.run
-	})
-	return out
-}
-
-// statusLine is the terminal's live line at now, at most width-1 columns
-// (the last column would wrap on some terminals): done and failed counts,
-// elapsed and estimated time left, then how many runs are in progress and
-// the one running longest. The first of these forms that fits is used,
-// cut if none does:
-//
-//	10/40 done, 1 failed, elapsed 3m2s, left ~9m6s; 2 running, longest ./raft TestFigure83C 41s
-//	10/40 done, 1 failed, elapsed 3m2s, left ~9m6s; 2 running, longest TestFigure83C 41s
-//	10/40 done, 1 failed, left ~9m6s; 2 running, longest TestFigure83C 41s
-//	10/40 done, 1 failed; 2 running, longest TestFigure83C 41s
-func (p *progress) statusLine(now time.Time, width int) string {
-	elapsed := now.Sub(p.start)
-	left := "?"
-	if p.done > 0 {
-		est := elapsed * time.Duration(p.total-p.done) / time.Duration(p.done)
-		left = est.Round(time.Second).String()
-	}
-	counts := fmt.Sprintf("%d/%d done, %d failed", p.done, p.total, p.failed)
-	times := fmt.Sprintf(", elapsed %v, left ~%s", elapsed.Round(time.Second), left)
-	leftOnly := fmt.Sprintf(", left ~%s", left)
-	runs := p.inProgress(now)
-	if len(runs) == 0 {
-		return fit(width, counts+times, counts+leftOnly, counts)
-	}
-	r := runs[0]
-	running := func(name string) string {
-		return fmt.Sprintf("; %d running, longest %s %v", len(runs), name, r.elapsed.Round(time.Second))
-	}
-	withPkg, bare := running(r.tc.pkg.rel+" "+r.tc.name), running(r.tc.name)
-	return fit(width, counts+times+withPkg, counts+times+bare, counts+leftOnly+bare, counts+bare)
-}
-
-// fit returns the first of lines shorter than width columns, or the last
-// cut to width-1.
-func fit(width int, lines ...string) string {
-	for _, l := range lines {
-		if utf8.RuneCountInString(l) < width {
-			return l
-		}
-	}
-	last := []rune(lines[len(lines)-1])
-	return string(last[:max(width-1, 0)])
-}
-
-// stillRunningLine names the runs in progress at now, longest first, with
-// how long each has been running.
-func (p *progress) stillRunningLine(now time.Time) string {
-	runs := p.inProgress(now)
-	names := make([]string, len(runs))
-	for i, r := range runs {
-		names[i] = fmt.Sprintf("%s %s run %d/%d %v",
-			r.tc.pkg.rel, r.tc.name, r.run, p.runs, r.elapsed.Round(time.Second))
-	}
-	return fmt.Sprintf("still running (%d): %s", len(runs), strings.Join(names, ", "))
 }

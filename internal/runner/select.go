@@ -1,4 +1,4 @@
-package main
+package runner
 
 // Selection: which packages to build (from package patterns, via go list) and
 // which of their tests to run (from part, name and regexp patterns).
@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -84,38 +85,79 @@ func goList(ctx context.Context, pattern string) ([]listedPackage, error) {
 }
 
 // selectPackages returns the packages with tests that the package patterns
-// name, or by default those of ./... except the runner itself. A named
-// pattern that matches no package with tests is a usage error.
+// name, or by default those of ./... except the runner's own, sorted by
+// directory. A named pattern that matches no package with tests is a usage
+// error.
 func selectPackages(ctx context.Context, patterns []string) ([]*pkg, error) {
 	wd, err := os.Getwd()
 	if err != nil {
 		return nil, err
 	}
-	var pkgPatterns []string
-	for _, p := range patterns {
-		if isPackagePattern(p) {
-			pkgPatterns = append(pkgPatterns, p)
-		}
+	var listed []listedPackage
+	if named := packagePatterns(patterns); len(named) > 0 {
+		listed, err = namedPackages(ctx, named)
+	} else {
+		listed, err = defaultPackages(ctx)
+	}
+	if err != nil {
+		return nil, err
 	}
 	byPath := map[string]*pkg{}
-	add := func(lp listedPackage) {
+	for _, lp := range listed {
 		if byPath[lp.ImportPath] == nil {
 			byPath[lp.ImportPath] = newPkg(wd, lp)
 		}
 	}
-	if len(pkgPatterns) == 0 {
-		listed, err := goList(ctx, "./...")
-		if err != nil {
-			return nil, err
-		}
-		for _, lp := range listed {
-			isRunner := lp.Name == "main" && lp.Module != nil && lp.Module.Dir == lp.Dir
-			if hasTests(lp) && !isRunner {
-				add(lp)
-			}
+	pkgs := make([]*pkg, 0, len(byPath))
+	for _, p := range byPath {
+		pkgs = append(pkgs, p)
+	}
+	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].rel < pkgs[j].rel })
+	return pkgs, nil
+}
+
+// packagePatterns returns the patterns that name packages.
+func packagePatterns(patterns []string) []string {
+	var named []string
+	for _, p := range patterns {
+		if isPackagePattern(p) {
+			named = append(named, p)
 		}
 	}
-	for _, p := range pkgPatterns {
+	return named
+}
+
+// runnerPackage is this package's import path: like the command at the
+// module root, it is left out of the default set (its tests are the
+// runner's, not the lab's) and run only when named.
+var runnerPackage = reflect.TypeFor[Config]().PkgPath()
+
+// defaultPackages returns the packages with tests in ./... (go list skips
+// testdata/), except the runner's own: the command at the module root and
+// this package.
+func defaultPackages(ctx context.Context) ([]listedPackage, error) {
+	listed, err := goList(ctx, "./...")
+	if err != nil {
+		return nil, err
+	}
+	var out []listedPackage
+	for _, lp := range listed {
+		isEntry := lp.Name == "main" && lp.Module != nil && lp.Module.Dir == lp.Dir
+		if hasTests(lp) && !isEntry && lp.ImportPath != runnerPackage {
+			out = append(out, lp)
+		}
+	}
+	if len(out) == 0 {
+		return nil, usagef("no package with tests in ./...")
+	}
+	return out, nil
+}
+
+// namedPackages returns the packages with tests that each of the package
+// patterns matches; a pattern that matches none is a usage error naming it.
+func namedPackages(ctx context.Context, patterns []string) ([]listedPackage, error) {
+	var out []listedPackage
+	for _, p := range patterns {
 		listed, err := goList(ctx, p)
 		if err != nil {
 			return nil, err
@@ -123,7 +165,7 @@ func selectPackages(ctx context.Context, patterns []string) ([]*pkg, error) {
 		found := false
 		for _, lp := range listed {
 			if hasTests(lp) {
-				add(lp)
+				out = append(out, lp)
 				found = true
 			} else if lp.Error != nil && len(listed) == 1 {
 				return nil, usagef("package pattern %s: %s", p, lp.Error.Err)
@@ -133,15 +175,7 @@ func selectPackages(ctx context.Context, patterns []string) ([]*pkg, error) {
 			return nil, usagef("package pattern %s: matches no package with tests", p)
 		}
 	}
-	if len(byPath) == 0 {
-		return nil, usagef("no package with tests in ./...")
-	}
-	pkgs := make([]*pkg, 0, len(byPath))
-	for _, p := range byPath {
-		pkgs = append(pkgs, p)
-	}
-	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].rel < pkgs[j].rel })
-	return pkgs, nil
+	return out, nil
 }
 
 func hasTests(lp listedPackage) bool {
@@ -168,43 +202,21 @@ func newPkg(wd string, lp listedPackage) *pkg {
 // A pattern that selects nothing, or a bad regexp, is a usage error.
 func selectTests(pkgs []*pkg, patterns []string) ([]testCase, error) {
 	var all []testCase
-	exists := map[string]bool{}
 	for _, p := range pkgs {
 		for _, name := range p.tests {
 			all = append(all, testCase{pkg: p, name: name, part: partOf(name)})
-			exists[name] = true
 		}
 	}
-	var matchers []func(testCase) bool
-	var names []string
-	for _, pat := range patterns {
-		if isPackagePattern(pat) {
-			continue
-		}
-		var m func(testCase) bool
-		switch {
-		case partRE.MatchString(pat):
-			m = func(tc testCase) bool { return tc.part == pat }
-		case exists[pat]:
-			m = func(tc testCase) bool { return tc.name == pat }
-		default:
-			re, err := regexp.Compile(pat)
-			if err != nil {
-				return nil, usagef("pattern %q is neither a part, a test name nor a valid regexp: %v", pat, err)
-			}
-			m = func(tc testCase) bool { return re.MatchString(tc.name) }
-		}
-		matchers = append(matchers, m)
-		names = append(names, pat)
+	matchers, err := testMatchers(all, patterns)
+	if err != nil {
+		return nil, err
 	}
-
 	var selected []testCase
-	hits := make([]int, len(matchers))
 	for _, tc := range all {
 		chosen := len(matchers) == 0
-		for i, m := range matchers {
-			if m(tc) {
-				hits[i]++
+		for i := range matchers {
+			if matchers[i].match(tc) {
+				matchers[i].hits++
 				chosen = true
 			}
 		}
@@ -212,9 +224,9 @@ func selectTests(pkgs []*pkg, patterns []string) ([]testCase, error) {
 			selected = append(selected, tc)
 		}
 	}
-	for i, n := range hits {
-		if n == 0 {
-			return nil, usagef("pattern %q matches no test in %s", names[i], pkgList(pkgs))
+	for _, m := range matchers {
+		if m.hits == 0 {
+			return nil, usagef("pattern %q matches no test in %s", m.pattern, pkgList(pkgs))
 		}
 	}
 	if len(selected) == 0 {
@@ -222,6 +234,44 @@ func selectTests(pkgs []*pkg, patterns []string) ([]testCase, error) {
 	}
 	sortTests(selected)
 	return selected, nil
+}
+
+// testMatcher is one test pattern of the command line, and how many tests
+// it has selected.
+type testMatcher struct {
+	pattern string
+	match   func(testCase) bool
+	hits    int
+}
+
+// testMatchers returns a matcher for each pattern that does not name
+// packages: a part, else the exact name of one of tests, else a regexp.
+func testMatchers(tests []testCase, patterns []string) ([]testMatcher, error) {
+	exists := map[string]bool{}
+	for _, tc := range tests {
+		exists[tc.name] = true
+	}
+	var matchers []testMatcher
+	for _, pat := range patterns {
+		if isPackagePattern(pat) {
+			continue
+		}
+		m := testMatcher{pattern: pat}
+		switch {
+		case partRE.MatchString(pat):
+			m.match = func(tc testCase) bool { return tc.part == pat }
+		case exists[pat]:
+			m.match = func(tc testCase) bool { return tc.name == pat }
+		default:
+			re, err := regexp.Compile(pat)
+			if err != nil {
+				return nil, usagef("pattern %q is neither a part, a test name nor a valid regexp: %v", pat, err)
+			}
+			m.match = func(tc testCase) bool { return re.MatchString(tc.name) }
+		}
+		matchers = append(matchers, m)
+	}
+	return matchers, nil
 }
 
 func pkgList(pkgs []*pkg) string {

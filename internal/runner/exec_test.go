@@ -1,0 +1,54 @@
+package runner
+
+// One run's pieces: the rerun line, the log directory, the peak RSS.
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCheckLogDir(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "a", "b")
+	if err := checkLogDir(missing); err != nil {
+		t.Errorf("checkLogDir(%s) (missing, under a directory): %v", missing, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a")); !os.IsNotExist(err) {
+		t.Errorf("checkLogDir created %s (Stat: %v); the log directory is made only when a log is kept", filepath.Join(dir, "a"), err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("checkLogDir left files behind in %s: %v", dir, entries)
+	}
+	for _, bad := range []string{file, filepath.Join(file, "logs")} {
+		if err := checkLogDir(bad); err == nil || !strings.Contains(err.Error(), "not a directory") {
+			t.Errorf("checkLogDir(%s) = %v, want an error saying %s is not a directory", bad, err, file)
+		}
+	}
+}
+
+func TestPeakRSSWithoutProcess(t *testing.T) {
+	if got := peakRSS(nil); got != 0 {
+		t.Errorf("peakRSS(nil) = %d, want 0 (unknown)", got)
+	}
+}
+
+func TestRerunCommand(t *testing.T) {
+	tc := testCase{pkg: &pkg{rel: "./raft"}, name: "TestX3A", part: "3A"}
+	cfg := Config{Race: true, Timeout: 10 * time.Minute}
+	want := "RAFTLAB_SEED=123 go test -race -count=1 -v -run '^TestX3A$' ./raft"
+	if got := rerunCommand(cfg, tc, 123); got != want {
+		t.Errorf("rerunCommand = %q, want %q", got, want)
+	}
+	cfg = Config{Verbose: true, Timeout: 30 * time.Second}
+	want = "RAFTLAB_SEED=-5 RAFTLAB_DEBUG=1 go test -timeout 30s -count=1 -v -run '^TestX3A$' ./raft"
+	if got := rerunCommand(cfg, tc, -5); got != want {
+		t.Errorf("rerunCommand = %q, want %q", got, want)
+	}
+}

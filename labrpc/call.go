@@ -35,65 +35,98 @@ func (e *ClientEnd) Call(svcMeth string, args any, reply any) bool {
 	if rn.closed.Load() {
 		return false
 	}
+	req := encodeArgs(svcMeth, args)
+	atomic.AddInt64(&rn.count, 1)
+	atomic.AddInt64(&rn.bytes, int64(len(req)))
+	r := rn.routeFor(e.endname, svcMeth, len(req))
+	if !r.enabled || r.slot == nil {
+		rn.waitUnreachable(r)
+		return false
+	}
+	if !rn.requestArrives(r) {
+		return false
+	}
+	rep, ok := rn.handle(r, svcMeth, req)
+	if !ok || !rn.stillConnected(e.endname, r.slot) || !rn.replyArrives(r) {
+		return false
+	}
+	rn.countReply(svcMeth, len(rep))
+	return decodeReply(svcMeth, rep, reply)
+}
+
+// encodeArgs encodes a Call's args. Args of a type that cannot travel are
+// the caller's programming error, which would otherwise look like a network
+// that never delivers: it panics.
+func encodeArgs(svcMeth string, args any) []byte {
 	var qb bytes.Buffer
 	if err := labgob.NewEncoder(&qb).Encode(args); err != nil {
-		// The caller's own types cannot travel: a programming error that
-		// would otherwise look like a network that never delivers.
 		panic(fmt.Sprintf("labrpc: Call(%q): cannot encode args of type %T: %v", svcMeth, args, err))
 	}
-	atomic.AddInt64(&rn.count, 1)
-	atomic.AddInt64(&rn.bytes, int64(qb.Len()))
-	r := rn.routeFor(e.endname, svcMeth, qb.Len())
+	return qb.Bytes()
+}
 
-	if !r.enabled || r.slot == nil {
-		// Partitioned or crashed: no reply, and the caller times out.
-		limit := 100
-		if r.longDelays {
-			limit = 7000
-		}
-		rn.sleep(time.Duration(rn.randIntn(limit)) * time.Millisecond)
+// waitUnreachable is a Call on a disabled end or to no server (a partition
+// or a crash): there is no reply, only the wait after which a caller times
+// out, 0-100 ms, or 0-7 s with LongDelays.
+func (rn *Network) waitUnreachable(r route) {
+	limit := 100
+	if r.longDelays {
+		limit = 7000
+	}
+	rn.sleep(time.Duration(rn.randIntn(limit)) * time.Millisecond)
+}
+
+// requestArrives delays a request on an unreliable network by 0-27 ms and
+// loses 1 in 10. It reports whether the request reaches the server: not
+// lost, and the network not cleaned up meanwhile.
+func (rn *Network) requestArrives(r route) bool {
+	if r.reliable {
+		return true
+	}
+	if !rn.sleep(time.Duration(rn.randIntn(27)) * time.Millisecond) {
 		return false
 	}
-	if !r.reliable {
-		if !rn.sleep(time.Duration(rn.randIntn(27)) * time.Millisecond) {
-			return false
-		}
-		if rn.randIntn(1000) < 100 {
-			return false // request lost
-		}
-	}
+	return rn.randIntn(1000) >= 100
+}
 
-	// Run the handler in its own goroutine so that a crash (the server is
-	// deleted) or a cut connection can abandon it.
+// handle runs the request's handler in a goroutine of its own, so that a
+// crash (the server is deleted) or a cut connection can abandon it, and
+// waits for the encoded reply. ok is false when the request was abandoned,
+// the network cleaned up, or the request could not be dispatched.
+func (rn *Network) handle(r route, svcMeth string, req []byte) (reply []byte, ok bool) {
 	ch := make(chan replyMsg, 1)
-	go func(srv *Server, args []byte) {
-		ch <- srv.dispatch(svcMeth, args)
-	}(r.slot.srv, qb.Bytes())
-	var rep replyMsg
+	go func(srv *Server) {
+		ch <- srv.dispatch(svcMeth, req)
+	}(r.slot.srv)
 	select {
-	case rep = <-ch:
+	case rep := <-ch:
+		return rep.reply, rep.ok
 	case <-r.slot.dead:
-		return false
 	case <-r.cut:
-		return false
 	case <-rn.done:
-		return false
 	}
-	if !rep.ok || !rn.stillConnected(e.endname, r.slot) {
-		return false
-	}
+	return nil, false
+}
+
+// replyArrives loses a reply on an unreliable network 1 time in 10, and
+// with LongReordering holds 2 in 3 back by 200-2200 ms so that later
+// replies overtake them. It reports whether the reply reaches the caller:
+// not lost, and the network not cleaned up meanwhile.
+func (rn *Network) replyArrives(r route) bool {
 	if !r.reliable && rn.randIntn(1000) < 100 {
-		return false // reply lost
+		return false
 	}
 	if r.longReordering && rn.randIntn(900) < 600 {
-		// Hold the reply back so that later replies overtake it.
 		ms := 200 + rn.randIntn(1+rn.randIntn(2000))
-		if !rn.sleep(time.Duration(ms) * time.Millisecond) {
-			return false
-		}
+		return rn.sleep(time.Duration(ms) * time.Millisecond)
 	}
-	rn.countReply(svcMeth, len(rep.reply))
-	if err := labgob.NewDecoder(bytes.NewReader(rep.reply)).Decode(reply); err != nil {
+	return true
+}
+
+// decodeReply decodes a delivered reply into reply. A reply that does not
+// fit the caller's type is reported on stderr, and the Call fails.
+func decodeReply(svcMeth string, data []byte, reply any) bool {
+	if err := labgob.NewDecoder(bytes.NewReader(data)).Decode(reply); err != nil {
 		report(fmt.Sprintf("labrpc: Call(%q): cannot decode the reply into %T: %v", svcMeth, reply, err))
 		return false
 	}

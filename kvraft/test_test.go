@@ -269,163 +269,233 @@ func checkLinearizable(cfg *config, history []linearizability.Operation) {
 // each round it checks every client's appends and, with snapshots, the size
 // of the Raft state; at the end, the whole history for linearizability.
 func GenericTest(t *testing.T, part string, nclients int, nservers int, unreliable bool, crash bool, partitions bool, maxraftstate int, randomkeys bool) {
+	g := &genericRun{t: t, nclients: nclients, nservers: nservers, unreliable: unreliable,
+		crash: crash, partitions: partitions, maxraftstate: maxraftstate, randomkeys: randomkeys}
+	title := g.title(part)
+	g.cfg = make_config(t, nservers, unreliable, maxraftstate)
+	defer g.cfg.cleanup()
+	g.cfg.begin(title)
+	g.opLog = &OpLog{}
+	g.ck = g.cfg.makeClient(g.cfg.All())
+	for round := range 3 {
+		g.round(round)
+	}
+	checkLinearizable(g.cfg, g.opLog.Read())
+	g.cfg.end()
+}
+
+// genericRun is one GenericTest: its parameters, and what its rounds share.
+type genericRun struct {
+	t                                         *testing.T
+	nclients, nservers                        int
+	unreliable, crash, partitions, randomkeys bool
+	maxraftstate                              int
+	cfg                                       *config
+	opLog                                     *OpLog
+	ck                                        *Clerk // reads every client's key after each round
+}
+
+// checker is ck's client id in the history.
+func (g *genericRun) checker() int { return g.nclients }
+
+// title is the line the test prints when it begins, as the course's does.
+func (g *genericRun) title(part string) string {
 	title := "Test: "
-	if unreliable {
+	if g.unreliable {
 		title += "unreliable net, "
 	}
-	if crash {
+	if g.crash {
 		title += "restarts, "
 	}
-	if partitions {
+	if g.partitions {
 		title += "partitions, "
 	}
-	if maxraftstate != -1 {
+	if g.maxraftstate != -1 {
 		title += "snapshots, "
 	}
-	if randomkeys {
+	if g.randomkeys {
 		title += "random keys, "
 	}
-	if nclients > 1 {
+	if g.nclients > 1 {
 		title += "many clients"
 	} else {
 		title += "one client"
 	}
-	title += " (" + part + ")"
+	return title + " (" + part + ")"
+}
 
-	cfg := make_config(t, nservers, unreliable, maxraftstate)
-	defer cfg.cleanup()
-	cfg.begin(title)
-	opLog := &OpLog{}
-	ck := cfg.makeClient(cfg.All())
-	checker := nclients // the history's client id of ck
-
+// round runs the clients for 5 s (with partitions, after 1 s undisturbed,
+// while the network is repartitioned), heals the network, restarts the
+// servers if the test crashes them, waits for the clients to stop, and
+// checks what they left.
+func (g *genericRun) round(round int) {
 	var doneClients, donePartitioner atomic.Bool
-	for round := range 3 {
-		doneClients.Store(false)
-		donePartitioner.Store(false)
-		rands := make([]*rand.Rand, nclients)
-		for cli := range rands {
-			rands[cli] = cfg.rng()
-		}
-		counts := make([]int, nclients) // appends and puts of each client
-		clientsDone := make(chan bool, 1)
-		go func() {
-			clientsDone <- spawn_clients_and_wait(t, cfg, nclients, func(cli int, myck *Clerk, t *testing.T) {
-				r := rands[cli]
-				// The value of the client's key, without randomkeys: grown in
-				// place, so an Append costs the test what it adds.
-				var last []byte
-				if !randomkeys {
-					Put(cfg, myck, strconv.Itoa(cli), "", opLog, cli)
-				}
-				j := 0
-				defer func() { counts[cli] = j }()
-				for !doneClients.Load() && !cfg.failed() {
-					key := strconv.Itoa(cli)
-					if randomkeys {
-						key = strconv.Itoa(r.IntN(nclients))
-					}
-					nv := "x " + strconv.Itoa(cli) + " " + strconv.Itoa(j) + " y"
-					switch {
-					case r.IntN(1000) < 500:
-						Append(cfg, myck, key, nv, opLog, cli)
-						if !randomkeys {
-							last = append(last, nv...)
-						}
-						j++
-					case randomkeys && r.IntN(1000) < 100:
-						// Only with random keys: a Put would break the
-						// expected value of the Gets below.
-						Put(cfg, myck, key, nv, opLog, cli)
-						j++
-					default:
-						v := Get(cfg, myck, key, opLog, cli)
-						if !randomkeys && v != string(last) {
-							cfg.errorf("round %d: client %d Get(%q): expected %s, got %s", round, cli, key, abbrev(string(last)), abbrev(v))
-							return
-						}
-					}
-				}
-			})
-		}()
+	counts := make([]int, g.nclients) // appends and puts of each client
+	clientsDone := g.startClients(round, &doneClients, counts)
+	var partitionerDone chan bool
+	if g.partitions {
+		// Let the clients work undisturbed for a while.
+		time.Sleep(1 * time.Second)
+		partitionerDone = make(chan bool, 1)
+		go partitioner(g.t, g.cfg, partitionerDone, &donePartitioner, g.cfg.rng())
+	}
+	time.Sleep(5 * time.Second)
+	doneClients.Store(true)
+	donePartitioner.Store(true)
+	if g.partitions {
+		g.stopPartitions(round, partitionerDone)
+	}
+	if g.crash {
+		g.restartServers()
+	}
+	g.waitForClients(round, clientsDone)
+	g.checkAppends(round, counts)
+	g.checkRaftStateSize(round)
+}
 
-		partitionerDone := make(chan bool, 1)
-		if partitions {
-			// Let the clients work undisturbed for a while.
-			time.Sleep(1 * time.Second)
-			go partitioner(t, cfg, partitionerDone, &donePartitioner, cfg.rng())
-		}
-		time.Sleep(5 * time.Second)
-		doneClients.Store(true)
-		donePartitioner.Store(true)
+// startClients starts the round's clients, which work until done is set.
+// The channel returned says, once all have stopped, whether every one
+// succeeded; counts[cli] is then client cli's appends and puts.
+func (g *genericRun) startClients(round int, done *atomic.Bool, counts []int) chan bool {
+	rands := make([]*rand.Rand, g.nclients)
+	for cli := range rands {
+		rands[cli] = g.cfg.rng()
+	}
+	clientsDone := make(chan bool, 1)
+	go func() {
+		clientsDone <- spawn_clients_and_wait(g.t, g.cfg, g.nclients, func(cli int, myck *Clerk, t *testing.T) {
+			counts[cli] = g.client(round, cli, myck, rands[cli], done)
+		})
+	}()
+	return clientsDone
+}
 
-		if partitions {
-			select {
-			case <-partitionerDone:
-			case <-time.After(5 * time.Second):
-				cfg.fatalf("round %d: the partitioner did not stop within 5s of being told to", round)
-			}
-			// A client may be waiting on a minority leader, which answers
-			// only once it learns of the new term: heal, and give the
-			// cluster an election's time before anything else happens.
-			cfg.ConnectAll()
-			time.Sleep(electionTimeout)
+// client is client cli's work in a round, until done is set: half of its
+// operations are Appends, and of the rest, with random keys, one in ten is
+// a Put; the others are Gets, which without random keys must return the
+// client's own appends so far. It returns how many Appends and Puts it
+// made; it stops early, having said why, on a wrong Get.
+func (g *genericRun) client(round, cli int, ck *Clerk, r *rand.Rand, done *atomic.Bool) int {
+	cfg := g.cfg
+	// The value of the client's key, without randomkeys: grown in place, so
+	// an Append costs the test what it adds.
+	var last []byte
+	if !g.randomkeys {
+		Put(cfg, ck, strconv.Itoa(cli), "", g.opLog, cli)
+	}
+	j := 0
+	for !done.Load() && !cfg.failed() {
+		key := strconv.Itoa(cli)
+		if g.randomkeys {
+			key = strconv.Itoa(r.IntN(g.nclients))
 		}
-
-		if crash {
-			for i := range nservers {
-				cfg.ShutdownServer(i)
+		nv := "x " + strconv.Itoa(cli) + " " + strconv.Itoa(j) + " y"
+		switch {
+		case r.IntN(1000) < 500:
+			Append(cfg, ck, key, nv, g.opLog, cli)
+			if !g.randomkeys {
+				last = append(last, nv...)
 			}
-			// Leave the clients without servers for a while.
-			time.Sleep(electionTimeout)
-			for i := range nservers {
-				cfg.StartServer(i)
-			}
-			cfg.ConnectAll()
-		}
-
-		select {
-		case ok := <-clientsDone:
-			if !ok || t.Failed() {
-				cfg.fatalf("round %d: a client failed (see above)", round)
-			}
-		case <-time.After(clientDeadline):
-			cfg.mu.Lock()
-			var ops []string
-			for _, op := range cfg.inflight {
-				ops = append(ops, fmt.Sprintf("%s (for %.1fs)", op.what, time.Since(op.since).Seconds()))
-			}
-			cfg.mu.Unlock()
-			cfg.fatalf("round %d: expected every client to finish its last operation within %v of being told to stop (network healed, servers up); still in flight: %s",
-				round, clientDeadline, strings.Join(ops, "; "))
-		}
-
-		for i := range nclients {
-			key := strconv.Itoa(i)
-			v := Get(cfg, ck, key, opLog, checker)
-			if !randomkeys {
-				if msg := checkClntAppends(t, i, v, counts[i]); msg != "" {
-					cfg.fatalf("round %d: %s", round, msg)
-				}
-			}
-		}
-
-		if maxraftstate > 0 {
-			// The servers have applied every request and had their chance
-			// to snapshot.
-			if sz := cfg.LogSize(); sz > 8*maxraftstate {
-				cfg.fatalf("round %d: expected the Raft state trimmed to at most 8*maxraftstate = %d bytes, got %d bytes", round, 8*maxraftstate, sz)
-			}
-		}
-		if maxraftstate < 0 {
-			if ssz := cfg.SnapshotSize(); ssz > 0 {
-				cfg.fatalf("round %d: expected no snapshot with maxraftstate %d, got one of %d bytes", round, maxraftstate, ssz)
+			j++
+		case g.randomkeys && r.IntN(1000) < 100:
+			// Only with random keys: a Put would break the expected value
+			// of the Gets below.
+			Put(cfg, ck, key, nv, g.opLog, cli)
+			j++
+		default:
+			v := Get(cfg, ck, key, g.opLog, cli)
+			if !g.randomkeys && v != string(last) {
+				cfg.errorf("round %d: client %d Get(%q): expected %s, got %s", round, cli, key, abbrev(string(last)), abbrev(v))
+				return j
 			}
 		}
 	}
+	return j
+}
 
-	checkLinearizable(cfg, opLog.Read())
-	cfg.end()
+// stopPartitions waits for the partitioner to stop, then heals the network
+// and gives the cluster an election's time before anything else happens: a
+// client may be waiting on a minority leader, which answers only once it
+// learns of the new term.
+func (g *genericRun) stopPartitions(round int, partitionerDone chan bool) {
+	select {
+	case <-partitionerDone:
+	case <-time.After(5 * time.Second):
+		g.cfg.fatalf("round %d: the partitioner did not stop within 5s of being told to", round)
+	}
+	g.cfg.ConnectAll()
+	time.Sleep(electionTimeout)
+}
+
+// restartServers shuts every server down, leaves the clients without
+// servers for an election timeout, and starts them all again.
+func (g *genericRun) restartServers() {
+	for i := range g.nservers {
+		g.cfg.ShutdownServer(i)
+	}
+	time.Sleep(electionTimeout)
+	for i := range g.nservers {
+		g.cfg.StartServer(i)
+	}
+	g.cfg.ConnectAll()
+}
+
+// waitForClients fails the test unless every client of the round finishes
+// the operation it had in flight within clientDeadline, without failing.
+func (g *genericRun) waitForClients(round int, clientsDone chan bool) {
+	select {
+	case ok := <-clientsDone:
+		if !ok || g.t.Failed() {
+			g.cfg.fatalf("round %d: a client failed (see above)", round)
+		}
+	case <-time.After(clientDeadline):
+		g.cfg.fatalf("round %d: expected every client to finish its last operation within %v of being told to stop (network healed, servers up); still in flight: %s",
+			round, clientDeadline, strings.Join(g.inflight(), "; "))
+	}
+}
+
+// inflight lists the operations the Clerks have in flight, and for how
+// long.
+func (g *genericRun) inflight() []string {
+	cfg := g.cfg
+	cfg.mu.Lock()
+	defer cfg.mu.Unlock()
+	var ops []string
+	for _, op := range cfg.inflight {
+		ops = append(ops, fmt.Sprintf("%s (for %.1fs)", op.what, time.Since(op.since).Seconds()))
+	}
+	return ops
+}
+
+// checkAppends reads every client's key, into the history, and without
+// random keys checks that it holds exactly that client's appends of the
+// round, each once and in order.
+func (g *genericRun) checkAppends(round int, counts []int) {
+	for i := range g.nclients {
+		v := Get(g.cfg, g.ck, strconv.Itoa(i), g.opLog, g.checker())
+		if g.randomkeys {
+			continue
+		}
+		if msg := checkClntAppends(g.t, i, v, counts[i]); msg != "" {
+			g.cfg.fatalf("round %d: %s", round, msg)
+		}
+	}
+}
+
+// checkRaftStateSize checks, once the servers have applied every request
+// and had their chance to snapshot, that snapshots keep the Raft state
+// within 8*maxraftstate, and that without snapshots none was taken.
+func (g *genericRun) checkRaftStateSize(round int) {
+	if g.maxraftstate > 0 {
+		if sz := g.cfg.LogSize(); sz > 8*g.maxraftstate {
+			g.cfg.fatalf("round %d: expected the Raft state trimmed to at most 8*maxraftstate = %d bytes, got %d bytes", round, 8*g.maxraftstate, sz)
+		}
+	}
+	if g.maxraftstate < 0 {
+		if ssz := g.cfg.SnapshotSize(); ssz > 0 {
+			g.cfg.fatalf("round %d: expected no snapshot with maxraftstate %d, got one of %d bytes", round, g.maxraftstate, ssz)
+		}
+	}
 }
 
 // GenericTestSpeed checks that 1000 sequential Appends take less than a

@@ -3,6 +3,7 @@ package runner
 // Choosing packages and tests from the command line's patterns.
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -107,5 +108,32 @@ func TestSelectTestsErrors(t *testing.T) {
 	}
 	if _, err := selectTests([]*pkg{{rel: "./x"}}, nil); err == nil {
 		t.Errorf("selectTests of a package without tests succeeded, want a usage error")
+	}
+}
+
+// TestDefaultPackagesLeaveOutTheRunner checks the default package set, at
+// the module root: the lab's packages, not the runner's own (the command at
+// the root and this package), not testdata/.
+func TestDefaultPackagesLeaveOutTheRunner(t *testing.T) {
+	t.Chdir(moduleRoot(t))
+	listed, err := defaultPackages(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, lp := range listed {
+		paths = append(paths, lp.ImportPath)
+	}
+	got := " " + strings.Join(paths, " ") + " "
+	if !strings.Contains(got, " raftlab/raft ") {
+		t.Errorf("default packages %v lack raftlab/raft", paths)
+	}
+	for _, own := range []string{"raftlab", runnerPackage, "raftlab/testdata/fixture"} {
+		if strings.Contains(got, " "+own+" ") {
+			t.Errorf("default packages %v include %s", paths, own)
+		}
+	}
+	if runnerPackage != "raftlab/internal/runner" {
+		t.Errorf("runnerPackage = %q, want raftlab/internal/runner", runnerPackage)
 	}
 }

@@ -36,6 +36,7 @@ import (
 	"testing"
 	"time"
 
+	"raftlab/internal/probe"
 	"raftlab/labrpc"
 	"raftlab/raft"
 )
@@ -140,26 +141,6 @@ func (cfg *config) failed() bool {
 	return cfg.finished || cfg.t.Failed()
 }
 
-// stateOf calls GetState, giving up after a second so that a deadlocked
-// peer shows up in a message instead of hanging it.
-func stateOf(rf *raft.Raft) (term int, leader bool, ok bool) {
-	type st struct {
-		term   int
-		leader bool
-	}
-	ch := make(chan st, 1)
-	go func() {
-		t, l := rf.GetState()
-		ch <- st{t, l}
-	}()
-	select {
-	case s := <-ch:
-		return s.term, s.leader, true
-	case <-time.After(time.Second):
-		return 0, false, false
-	}
-}
-
 // describe gives, for every server, its Raft term and role and the sizes
 // of its persisted state.
 func (cfg *config) describe() string {
@@ -173,7 +154,7 @@ func (cfg *config) describe() string {
 			parts = append(parts, fmt.Sprintf("S%d down (%s)", i, sizes))
 			continue
 		}
-		switch term, leader, ok := stateOf(kv.rf); {
+		switch term, leader, ok := probe.State(kv.rf, time.Second); {
 		case !ok:
 			parts = append(parts, fmt.Sprintf("S%d UNRESPONSIVE (GetState blocked 1s) (%s)", i, sizes))
 		case leader:

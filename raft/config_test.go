@@ -44,6 +44,7 @@ import (
 	"testing"
 	"time"
 
+	"raftlab/internal/probe"
 	"raftlab/labgob"
 	"raftlab/labrpc"
 )
@@ -176,26 +177,6 @@ func (cfg *config) checkErrors() {
 	}
 }
 
-// stateOf calls GetState, giving up after a second so that a deadlocked peer
-// shows up in a failure message instead of hanging it.
-func stateOf(rf *Raft) (term int, leader bool, ok bool) {
-	type st struct {
-		term   int
-		leader bool
-	}
-	ch := make(chan st, 1)
-	go func() {
-		t, l := rf.GetState()
-		ch <- st{t, l}
-	}()
-	select {
-	case s := <-ch:
-		return s.term, s.leader, true
-	case <-time.After(time.Second):
-		return 0, false, false
-	}
-}
-
 // describe says, for every peer, its term and role, whether it is connected
 // and how far its current incarnation has applied.
 func (cfg *config) describe() string {
@@ -218,7 +199,7 @@ func (cfg *config) describe() string {
 		if !connected[i] {
 			conn = "disconnected"
 		}
-		term, leader, ok := stateOf(rf)
+		term, leader, ok := probe.State(rf, time.Second)
 		switch {
 		case !ok:
 			parts = append(parts, fmt.Sprintf("S%d UNRESPONSIVE (GetState blocked 1s: deadlock?) %s applied %d", i, conn, applied[i]))

@@ -18,93 +18,6 @@ import (
 // Latency and throughput report RPCs and bytes per committed command from
 // labrpc's per-method counts.
 
-// benchCluster is a minimal cluster for benchmarks: n peers on a reliable
-// network, each with a reader that records what it applied.
-type benchCluster struct {
-	net   *labrpc.Network
-	rafts []*Raft
-	ends  [][]string // ends[i][j]: end name from i to j
-
-	mu      sync.Mutex
-	cond    *sync.Cond
-	applied []int // highest index applied, by peer
-}
-
-func newBenchCluster(b *testing.B, n int) *benchCluster {
-	b.Helper()
-	c := &benchCluster{net: labrpc.MakeNetwork(), rafts: make([]*Raft, n), applied: make([]int, n)}
-	c.cond = sync.NewCond(&c.mu)
-	for i := 0; i < n; i++ {
-		var peers []*labrpc.ClientEnd
-		for j := 0; j < n; j++ {
-			name := fmt.Sprintf("bench-%d-%d", i, j)
-			peers = append(peers, c.net.MakeEnd(name))
-			c.net.Connect(name, j)
-			c.net.Enable(name, true)
-		}
-		applyCh := make(chan ApplyMsg, 256)
-		c.rafts[i] = Make(peers, i, MakePersister(), applyCh)
-		srv := labrpc.MakeServer()
-		srv.AddService(labrpc.MakeService(c.rafts[i]))
-		c.net.AddServer(i, srv)
-		go c.reader(i, applyCh)
-	}
-	b.Cleanup(func() {
-		for _, rf := range c.rafts {
-			rf.Kill()
-		}
-		c.net.Cleanup()
-	})
-	return c
-}
-
-func (c *benchCluster) reader(i int, applyCh chan ApplyMsg) {
-	for m := range applyCh {
-		if m.CommandValid {
-			c.mu.Lock()
-			if m.CommandIndex != c.applied[i]+1 {
-				panic(fmt.Sprintf("bench: peer %d applied %d after %d", i, m.CommandIndex, c.applied[i]))
-			}
-			c.applied[i] = m.CommandIndex
-			c.cond.Broadcast()
-			c.mu.Unlock()
-		}
-	}
-}
-
-// leader waits for a leader and returns it.
-func (c *benchCluster) leader(b *testing.B) int {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		for i, rf := range c.rafts {
-			if _, ok := rf.GetState(); ok {
-				return i
-			}
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	b.Fatal("no leader within 10 s")
-	return -1
-}
-
-// waitApplied waits until the given peers (all if nil) applied index.
-func (c *benchCluster) waitApplied(index int, peers []int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for {
-		done := true
-		for i := range c.applied {
-			if (peers == nil || slices.Contains(peers, i)) && c.applied[i] < index {
-				done = false
-			}
-		}
-		if done {
-			return
-		}
-		c.cond.Wait()
-	}
-}
-
 // reportTraffic reports RPCs and bytes per committed command since before.
 func reportTraffic(b *testing.B, net *labrpc.Network, before map[string]labrpc.MethodStat, commits int) {
 	var calls, bytes int64
@@ -125,7 +38,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 // BenchmarkStartToAppliedAll measures sequential commits: from Start on the
 // leader until every peer of a 3-peer cluster applied the command.
 func BenchmarkStartToAppliedAll(b *testing.B) {
-	c := newBenchCluster(b, 3)
+	c := newMiniCluster(b, 3)
 	l := c.leader(b)
 	before := c.net.MethodStats()
 	lat := make([]time.Duration, 0, b.N)
@@ -149,7 +62,7 @@ func BenchmarkStartToAppliedAll(b *testing.B) {
 // Starting a command and waiting until the leader applied it.
 func BenchmarkConcurrentStart16(b *testing.B) {
 	const clients = 16
-	c := newBenchCluster(b, 3)
+	c := newMiniCluster(b, 3)
 	l := c.leader(b)
 	before := c.net.MethodStats()
 	b.ResetTimer()
@@ -175,54 +88,99 @@ func BenchmarkConcurrentStart16(b *testing.B) {
 	reportTraffic(b, c.net, before, b.N)
 }
 
-// BenchmarkElection measures the time from cutting the leader off to a new
-// leader among the rest; each iteration is one trial.
+// BenchmarkElection measures failover on a reliable network: the time from
+// cutting the leader off to a new leader among the rest; each iteration is
+// one trial. It also reports how many AppendEntries an idle leader sends
+// each follower per second (the course allows ten).
 func BenchmarkElection(b *testing.B) {
 	const n = 3
-	c := newBenchCluster(b, n)
-	setConnected := func(p int, on bool) {
-		for j := 0; j < n; j++ {
-			c.net.Enable(fmt.Sprintf("bench-%d-%d", p, j), on)
-			c.net.Enable(fmt.Sprintf("bench-%d-%d", j, p), on)
-		}
-	}
+	c := newMiniCluster(b, n)
+	c.leader(b)
+	heartbeats := idleHeartbeatRate(c, 2*time.Second)
 	var times []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		old := c.leader(b)
 		oldTerm, _ := c.rafts[old].GetState()
-		setConnected(old, false)
-		t0 := time.Now()
-		for {
-			found := false
+		c.setConnected(old, false)
+		times = append(times, pollUntil(b, 10*time.Second, fmt.Sprintf("trial %d: a new leader after cutting off %d", i, old), func() bool {
 			for p, rf := range c.rafts {
 				if term, ok := rf.GetState(); p != old && ok && term > oldTerm {
-					found = true
+					return true
 				}
 			}
-			if found {
-				break
-			}
-			if time.Since(t0) > 10*time.Second {
-				b.Fatalf("trial %d: no new leader 10 s after disconnecting %d", i, old)
-			}
-			time.Sleep(time.Millisecond)
-		}
-		times = append(times, time.Since(t0))
-		setConnected(old, true)
-		for t1 := time.Now(); ; { // the old leader steps down before the next trial
-			if _, ok := c.rafts[old].GetState(); !ok {
-				break
-			}
-			if time.Since(t1) > 10*time.Second {
-				b.Fatalf("trial %d: old leader %d still leads 10 s after rejoining", i, old)
-			}
-			time.Sleep(time.Millisecond)
-		}
+			return false
+		}))
+		c.setConnected(old, true)
+		// The old leader steps down (CheckQuorum, or the new term) before the next trial.
+		pollUntil(b, 10*time.Second, fmt.Sprintf("trial %d: old leader %d steps down", i, old), func() bool {
+			_, ok := c.rafts[old].GetState()
+			return !ok
+		})
 	}
 	b.StopTimer()
+	b.ReportMetric(heartbeats, "heartbeats/s/follower")
 	b.ReportMetric(float64(percentile(times, 0.5).Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(percentile(times, 0.9).Milliseconds()), "p90-ms")
 	b.ReportMetric(float64(slices.Max(times).Milliseconds()), "max-ms")
+}
+
+// idleHeartbeatRate counts the AppendEntries an idle leader sends in
+// window, per follower and second.
+func idleHeartbeatRate(c *miniCluster, window time.Duration) float64 {
+	before := c.net.MethodStats()["Raft.AppendEntries"].Calls
+	time.Sleep(window) // the measurement window itself, not a wait for an event
+	sent := c.net.MethodStats()["Raft.AppendEntries"].Calls - before
+	return float64(sent) / float64(len(c.rafts)-1) / window.Seconds()
+}
+
+// BenchmarkUnreliableElections counts elections while a leader is alive on
+// an unreliable network, as in TestUnreliableAgree3C (5 peers); each
+// iteration is one second. "busy": a command arrives every 20 ms; "idle":
+// none, so only heartbeats keep the followers quiet. Elections are term
+// changes; pre-vote rounds that changed nothing show up in the RequestVote
+// count.
+//
+//	go test -run XXX -bench UnreliableElections -benchtime 60x ./raft   (a minute each)
+func BenchmarkUnreliableElections(b *testing.B) {
+	for _, busy := range []bool{true, false} {
+		b.Run(map[bool]string{true: "busy", false: "idle"}[busy], func(b *testing.B) {
+			const n = 5
+			c := newMiniCluster(b, n)
+			c.leader(b)
+			c.net.Reliable(false)
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			if busy {
+				wg.Add(1)
+				go func() { // a command every 20 ms, to whoever leads
+					defer wg.Done()
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							return
+						case <-time.After(20 * time.Millisecond):
+						}
+						for _, rf := range c.rafts {
+							rf.Start(i)
+						}
+					}
+				}()
+			}
+			term0, votes0 := c.maxTerm(), c.net.MethodStats()["Raft.RequestVote"].Calls
+			b.ResetTimer()
+			t0 := time.Now()
+			for i := 0; i < b.N; i++ {
+				time.Sleep(time.Second) // each iteration is one second of the cluster's life
+			}
+			minutes := time.Since(t0).Minutes()
+			b.StopTimer()
+			close(stop)
+			wg.Wait()
+			b.ReportMetric(float64(c.maxTerm()-term0)/minutes, "elections/min")
+			b.ReportMetric(float64(c.net.MethodStats()["Raft.RequestVote"].Calls-votes0)/minutes, "requestvotes/min")
+		})
+	}
 }
 
 // BenchmarkPersistAfterAppend measures one append and its save on logs of

@@ -1,17 +1,17 @@
 package raft
 
-// applier is the only goroutine that sends on applyCh. It waits on
-// applyCond until there is a snapshot to deliver or committed entries not yet
-// applied, copies them under the lock, and sends them without it, so the
+// deliverer is the only goroutine that sends on applyCh. It waits on
+// deliverCond until there is a snapshot to deliver or committed entries not yet
+// dispatched, copies them under the lock, and sends them without it, so the
 // service may call Snapshot or GetState from its applyCh reader. Delivery is
 // in index order, gapless, each index once; a snapshot installed from the
 // leader is delivered before any entry after it.
-func (rf *Raft) applier() {
+func (rf *Raft) deliverer() {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
 	for {
-		for !rf.killed() && rf.pendingSnapshot == nil && rf.lastApplied >= rf.commitIndex {
-			rf.applyCond.Wait()
+		for !rf.killed() && rf.pendingSnapshot == nil && rf.lastDispatched >= rf.commitIndex {
+			rf.deliverCond.Wait()
 		}
 		if rf.killed() {
 			return
@@ -20,16 +20,16 @@ func (rf *Raft) applier() {
 		if snap := rf.pendingSnapshot; snap != nil {
 			rf.pendingSnapshot = nil
 			msgs = []ApplyMsg{*snap}
-			rf.dlog(tApply, "snapshot through %d (applied was %d)", snap.SnapshotIndex, rf.lastApplied)
-			rf.lastApplied = snap.SnapshotIndex
+			rf.dlog(tApply, "snapshot through %d (dispatched was %d)", snap.SnapshotIndex, rf.lastDispatched)
+			rf.lastDispatched = snap.SnapshotIndex
 		} else {
-			from, to := rf.lastApplied+1, min(rf.commitIndex, rf.lastApplied+maxBatch)
+			from, to := rf.lastDispatched+1, min(rf.commitIndex, rf.lastDispatched+maxBatch)
 			msgs = make([]ApplyMsg, 0, to-from+1)
 			for i, e := range rf.log.slice(from, to+1) {
 				msgs = append(msgs, ApplyMsg{CommandValid: true, Command: e.Command, CommandIndex: from + i})
 			}
 			rf.dlog(tApply, "entries %d..%d", from, to)
-			rf.lastApplied = to
+			rf.lastDispatched = to
 		}
 		rf.mu.Unlock()
 		for _, m := range msgs {

@@ -27,14 +27,14 @@
 //
 // # Files
 //
-//	raft.go         the peer struct, Make, GetState, Start, Kill; role and term changes
-//	election.go     the ticker, elections, RequestVote (§5.2, §5.4.1)
-//	replication.go  replicators, AppendEntries, commitment (§5.3, §5.4.2)
+//	raft.go         the peer struct, Make, GetState, Start, Kill; timing constants
+//	roles.go        role and term changes, and the gates every request and reply passes
+//	election.go     the ticker, pre-votes and elections, RequestVote (§5.2, §5.4.1, §9.6)
+//	replication.go  per-follower progress, replicators, AppendEntries, commitment (§5.3, §5.4.2)
 //	snapshot.go     Snapshot, InstallSnapshot (§7)
-//	apply.go        the applier: the only sender on applyCh
-//	persist.go      saving and restoring the persistent state
-//	log.go          raftLog: index arithmetic across the snapshot boundary, and
-//	                the log's incremental encoding
+//	deliver.go      the deliverer: the only sender on applyCh
+//	persist.go      what is persisted and how: the format, the incremental encoder, restore
+//	log.go          raftLog: index arithmetic across the snapshot boundary
 //	rpc.go          RPC arguments and replies, and their validation
 //	persister.go    Persister, the course's stable storage
 //	debug.go        the debug log
@@ -45,33 +45,73 @@
 // RPC, a channel operation or a sleep: a sender copies what an RPC needs,
 // unlocks, calls, relocks, and then acts on the reply only if the term and
 // role are still those the request was sent in (otherwise the reply is
-// dropped). Every request passes admit and every reply acceptReply (or, for
-// votes, the same checks inline), and both go through observeTerm, the one
-// place that applies "if RPC request or response contains term T >
-// currentTerm: set currentTerm = T, convert to follower". Roles change only
-// in becomeFollower, becomeCandidate and becomeLeader.
+// dropped). The gates are in roles.go: every request passes admit (and
+// AppendEntries and InstallSnapshot admitFromLeader), every reply
+// replyCurrent (leaders' replies through acceptReply, which also ends the
+// RPC's bookkeeping), and all of them go through observeTerm, the one place
+// that applies "if RPC request or response contains term T > currentTerm:
+// set currentTerm = T, convert to follower". Roles change only in
+// becomeFollower, becomePreCandidate, becomeCandidate and becomeLeader.
 //
 //	Figure 2                      here
 //	currentTerm, votedFor, log[]  currentTerm, votedFor, log (persistent)
-//	commitIndex, lastApplied      commitIndex, lastApplied
-//	nextIndex[], matchIndex[]     nextIndex, matchIndex (leaders)
+//	commitIndex                   commitIndex
+//	lastApplied                   lastDispatched (below)
+//	nextIndex[], matchIndex[]     progress[peer].nextIndex, .matchIndex (leaders)
 //	snapshot (Figure 13)          snapshot, log.snapshotIndex, log.snapshotTerm
 //
+// Raft cannot see the service apply a command; the nearest it knows is
+// lastDispatched, the highest index the deliverer has taken to send on
+// applyCh, so Snapshot(index) is accepted for any index up to it.
 // Invariants: log.snapshotIndex <= commitIndex <= log.lastIndex();
-// lastApplied <= commitIndex; lastApplied never decreases. lastApplied counts
-// what the applier has taken to deliver, so Snapshot(index) is accepted for
-// any index up to it.
+// lastDispatched <= commitIndex; lastDispatched never decreases.
 //
-// Persistence: currentTerm, votedFor, the log and the snapshot's index and
-// term are saved before the peer answers an RPC or sends entries that depend
-// on a change. Start only appends in memory (and marks the log dirty); the
-// first replicator to send persists the whole batch of new entries once, and
-// a leader persists before counting itself toward a majority. Persisting
-// after an append costs the new entries' encoding and their copy, not the
-// whole log's: the log keeps its own gob stream and extends it, and between
-// compactions the peer saves only the bytes added since its last save, with
-// a new header (Persister.saveAppend; any other writer to the Persister in
-// between forces a whole save). persist.go, log.go.
+// A leader keeps one progress per peer (replication.go): Figure 2's
+// nextIndex and matchIndex, the RPC it awaits, when it last sent and last
+// heard a reply, the resend backoff and the commitIndex it last told.
+//
+// Persistence (persist.go): currentTerm, votedFor, the log and the
+// snapshot's index and term are saved before the peer answers an RPC or
+// sends entries that depend on a change. Start only appends in memory; the
+// first replicator to send persists the whole batch of new entries once
+// (persistLog), and a leader persists before counting itself toward a
+// majority. The stateEncoder keeps the persisted bytes and extends them by
+// the new entries' encodings, so a save after an append costs the new
+// entries, not the whole log: between compactions only the bytes added
+// since the last save reach the Persister, with a new header
+// (Persister.saveAppend; any other writer to the Persister in between forces
+// a whole save). The encoder follows the log by looking at it: the log
+// changes only by append or by rewrite, which bumps its epoch, and the
+// encoder rebuilds when the epoch moved. Changing what is persisted
+// touches persist.go alone.
+//
+// # Elections: timing, pre-vote and CheckQuorum
+//
+// A leader sends each follower an AppendEntries at least every 100 ms (at
+// most ten a second when idle, as the course asks). A follower that heard
+// from no leader for a random 250-400 ms asks for pre-votes (§9.6): "would
+// you vote for me in term T+1?", without changing its term or vote. A peer
+// grants a pre-vote only if it has not heard from a leader within the last
+// 200 ms (leaderLease), T+1 is newer than its term and the candidate's log
+// is up to date; granting changes nothing. With pre-votes from a majority
+// the peer runs a real election in T+1. Why:
+//
+//   - A peer cut off from the others (or that lost a couple of heartbeats)
+//     cannot win pre-votes, so it never raises its term, and when it
+//     rejoins it cannot depose a healthy leader with an inflated term.
+//     Elections with a live leader are so near zero even on an unreliable
+//     network (BenchmarkUnreliableElections).
+//   - Because a spurious timeout costs only a pre-vote round, the timeout
+//     can be short: a leader that is really gone is replaced in about 280
+//     ms at the median, at most about 400 ms (BenchmarkElection), against
+//     about 490 ms and 680 ms with the 400-700 ms timeouts used before.
+//
+// CheckQuorum: a leader that has had no reply from a majority for 500 ms
+// (quorumTimeout) steps down, in its term. Without it, a leader cut off
+// from its majority would keep leading alone, and its followers' leases
+// could keep refusing pre-votes for a leader that cannot commit. The course
+// tests' RPC limits hold: a pre-vote round costs one RequestVote per peer,
+// and only when a timeout fires.
 //
 // # Goroutines and condition variables
 //
@@ -80,9 +120,9 @@
 //
 //   - ticker (one): the only time-driven loop. Every 10 ms it checks the
 //     election deadline (a follower or candidate that heard nothing from a
-//     leader for a random 400-700 ms starts an election) and, on a leader,
-//     whether a heartbeat is due (every 100 ms per follower, so at most ten
-//     a second), which it signals on replicateCond.
+//     leader for a random 250-400 ms starts a pre-vote) and, on a leader,
+//     CheckQuorum and whether a heartbeat is due (every 100 ms per
+//     follower), which it signals on replicateCond.
 //   - replicator (one per other peer) waits on replicateCond until needsSend:
 //     a heartbeat is due, or, with no RPC awaited, its follower lacks entries
 //     or the latest commitIndex. It then sends all missing entries in one
@@ -90,9 +130,9 @@
 //     goroutine, so a slow RPC never blocks the next heartbeat. Start, a
 //     commit advance, a reply and a rejection all broadcast replicateCond, so
 //     a new command leaves at once and followers learn of a commit at once.
-//   - applier (one) waits on applyCond until commitIndex > lastApplied or an
-//     installed snapshot awaits delivery, copies the messages under the lock
-//     and sends them on applyCh without it.
+//   - deliverer (one) waits on deliverCond until commitIndex >
+//     lastDispatched or an installed snapshot awaits delivery, copies the
+//     messages under the lock and sends them on applyCh without it.
 //   - one short-lived goroutine per RPC sent (votes, entries, snapshots).
 //
 // Kill closes killCh (ending a blocked applyCh send), broadcasts both Conds

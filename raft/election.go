@@ -2,10 +2,12 @@ package raft
 
 import "time"
 
-// ticker is the one time-driven loop of a peer: it starts elections when the
-// election timeout passes without word from a leader, and, on a leader,
-// wakes the replicators when time alone made one of them due to send (a
-// heartbeat, or the end of a retry backoff). It sleeps without the lock.
+// ticker is the one time-driven loop of a peer. On a follower or candidate
+// it starts a pre-vote when the election timeout passes without word from
+// a leader; on a leader it steps down if a majority stopped answering
+// (CheckQuorum), and wakes the replicators when time alone made one of them
+// due to send (a heartbeat, or the end of a retry backoff). It sleeps
+// without the lock.
 func (rf *Raft) ticker() {
 	for !rf.killed() {
 		time.Sleep(tick)
@@ -18,25 +20,28 @@ func (rf *Raft) ticker() {
 			// leader that steps down waits a whole timeout before it
 			// campaigns, instead of disrupting the new leader at once.
 			rf.resetElectionTimer()
-			for p := range rf.peers {
-				if p != rf.me && rf.needsSend(p, now) {
-					rf.replicateCond.Broadcast()
-					break
-				}
+			if !rf.quorumAnswered(now) {
+				rf.dlog(tLeader, "no reply from a majority for %v: stepping down", quorumTimeout)
+				rf.becomeFollower(rf.currentTerm)
+				break
+			}
+			if rf.anyNeedsSend(now) {
+				rf.replicateCond.Broadcast()
 			}
 		case now.After(rf.electionDeadline):
-			rf.startElection()
+			rf.becomePreCandidate()
+			rf.requestVotes(true)
 		}
 		rf.mu.Unlock()
 	}
 }
 
-// startElection begins a new term as a candidate and asks every other peer
-// for its vote, each in its own goroutine (§5.2). Caller holds rf.mu.
-func (rf *Raft) startElection() {
-	rf.becomeCandidate()
+// requestVotes asks every other peer for its pre-vote or vote in the
+// current round, each in its own goroutine, or wins at once in a group of
+// one. Caller holds rf.mu.
+func (rf *Raft) requestVotes(preVote bool) {
 	if rf.votes > len(rf.peers)/2 {
-		rf.becomeLeader() // a group of one elects itself
+		rf.wonRound()
 		return
 	}
 	args := RequestVoteArgs{
@@ -44,17 +49,33 @@ func (rf *Raft) startElection() {
 		CandidateId:  rf.me,
 		LastLogIndex: rf.log.lastIndex(),
 		LastLogTerm:  rf.log.lastTerm(),
+		PreVote:      preVote,
+	}
+	if preVote {
+		args.Term++ // the term it would run in; its own is unchanged
 	}
 	for p := range rf.peers {
 		if p != rf.me {
-			go rf.requestVote(p, args)
+			go rf.requestVote(p, args, rf.currentTerm, rf.role, rf.round)
 		}
 	}
 }
 
-// requestVote sends one RequestVote and counts the answer. It runs without
-// the lock held across the RPC.
-func (rf *Raft) requestVote(peer int, args RequestVoteArgs) {
+// wonRound moves on when a majority granted the current round: a
+// pre-candidate runs for the next term, a candidate leads. Caller holds rf.mu.
+func (rf *Raft) wonRound() {
+	if rf.role == preCandidate {
+		rf.becomeCandidate()
+		rf.requestVotes(false)
+		return
+	}
+	rf.becomeLeader()
+}
+
+// requestVote sends one RequestVote, sent in term sentTerm as sentAs in the
+// given round, and counts the answer. It runs without the lock held across
+// the RPC.
+func (rf *Raft) requestVote(peer int, args RequestVoteArgs, sentTerm int, sentAs role, round uint64) {
 	if rf.killed() {
 		return
 	}
@@ -64,36 +85,29 @@ func (rf *Raft) requestVote(peer int, args RequestVoteArgs) {
 	}
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	if rf.killed() || rf.observeTerm(reply.Term) {
-		return
-	}
-	if rf.role != candidate || rf.currentTerm != args.Term {
-		rf.dlog(tDrop, "vote reply from S%d for term %d: now %s", peer, args.Term, rf.role)
-		return
-	}
-	if !reply.VoteGranted {
+	if !rf.replyCurrent(peer, "RequestVote", sentTerm, sentAs, reply.Term) || rf.round != round || !reply.VoteGranted {
 		return
 	}
 	rf.votes++
-	rf.dlog(tVote, "vote from S%d: %d of %d", peer, rf.votes, len(rf.peers))
+	rf.dlog(tVote, "%s from S%d: %d of %d", sentAs, peer, rf.votes, len(rf.peers))
 	if rf.votes > len(rf.peers)/2 {
-		rf.becomeLeader()
+		rf.wonRound()
 	}
 }
 
-// RequestVote is the RPC handler for vote requests (Figure 2, §5.2, §5.4).
+// RequestVote is the RPC handler for vote requests (Figure 2, §5.2, §5.4)
+// and pre-vote requests (§9.6).
 func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	admitted := rf.admit(args.Term, args.validate(len(rf.peers)))
-	reply.Term = rf.currentTerm
-	if !admitted {
+	if args.PreVote {
+		rf.answerPreVote(args, reply)
 		return
 	}
-	// §5.4.1: grant only to a candidate whose log is at least as up to
-	// date: a later last term, or the same last term and at least as long.
-	upToDate := args.LastLogTerm > rf.log.lastTerm() ||
-		(args.LastLogTerm == rf.log.lastTerm() && args.LastLogIndex >= rf.log.lastIndex())
+	if !rf.admit(args.Term, args.validate(len(rf.peers)), &reply.Term) {
+		return
+	}
+	upToDate := rf.upToDate(args)
 	if (rf.votedFor == -1 || rf.votedFor == args.CandidateId) && upToDate {
 		if rf.votedFor != args.CandidateId {
 			rf.votedFor = args.CandidateId
@@ -106,4 +120,29 @@ func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 	}
 	rf.dlog(tVote, "refused S%d: voted for %d, up to date %v (its %d/%d, ours %d/%d)", args.CandidateId,
 		rf.votedFor, upToDate, args.LastLogIndex, args.LastLogTerm, rf.log.lastIndex(), rf.log.lastTerm())
+}
+
+// answerPreVote grants a pre-vote if this peer would grant the vote in
+// args.Term: the term is newer than its own, the candidate's log is up to
+// date, and no leader is alive as far as it knows (inLease). It changes
+// nothing: not its term, its vote or its timer. Caller holds rf.mu.
+func (rf *Raft) answerPreVote(args *RequestVoteArgs, reply *RequestVoteReply) {
+	reply.Term = rf.currentTerm
+	if rf.killed() {
+		return
+	}
+	if err := args.validate(len(rf.peers)); err != nil {
+		rf.dlog(tDrop, "%v", err)
+		return
+	}
+	reply.VoteGranted = args.Term > rf.currentTerm && rf.upToDate(args) && !rf.inLease(time.Now())
+	rf.dlog(tVote, "pre-vote for S%d in term %d: %v", args.CandidateId, args.Term, reply.VoteGranted)
+}
+
+// upToDate is the election restriction (§5.4.1): the candidate's log ends
+// in a later term, or in the same term and is at least as long. Caller
+// holds rf.mu.
+func (rf *Raft) upToDate(args *RequestVoteArgs) bool {
+	return args.LastLogTerm > rf.log.lastTerm() ||
+		(args.LastLogTerm == rf.log.lastTerm() && args.LastLogIndex >= rf.log.lastIndex())
 }

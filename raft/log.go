@@ -1,13 +1,6 @@
 package raft
 
-import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-
-	"raftlab/labgob"
-)
+import "fmt"
 
 // Entry is one log entry: a command and the term in which a leader received it.
 type Entry struct {
@@ -22,29 +15,21 @@ type Entry struct {
 // snapshotTerm (index 0 with term 0 before any snapshot, a sentinel that
 // matches every log). entries[k] holds index snapshotIndex+1+k.
 //
-// The log also keeps its own gob encoding, so that persisting after an
-// append costs the new entries' encoding plus a memory copy, not a
-// re-encoding of the whole log. enc holds headerSize bytes reserved for the
-// persisted header (persist.go writes them), then the gob stream of the
-// entries, one value per entry, so the whole persisted state is one buffer
-// that is never copied before the Persister's own copy. A gob stream sends each type's definition once, before its
-// first value, so cutting the stream in the middle could lose definitions
-// that later values rely on: a truncation or compaction (rare) therefore
-// marks the encoding stale, and it is rebuilt in one pass when next needed.
+// The log changes in two ways only: append adds entries at the end, and
+// rewrite (under truncateFrom and compact) replaces what it holds and bumps
+// epoch. Whoever keeps something derived from the log (persist.go keeps its
+// encoding) extends it after an append and rebuilds it when epoch moved, so
+// no change can slip past it unnoticed.
 type raftLog struct {
 	peer          int // whose log, for panic messages
 	snapshotIndex int
 	snapshotTerm  int
 	entries       []Entry
-
-	enc      bytes.Buffer
-	encoder  *labgob.LabEncoder
-	stale    bool // enc does not reflect entries; rebuild before use
-	rebuilds int  // times enc was rebuilt: bytes once written may have changed
+	epoch         uint64 // counts rewrites: entries once held may have changed
 }
 
 func newLog(snapshotIndex, snapshotTerm int, entries []Entry) *raftLog {
-	return &raftLog{snapshotIndex: snapshotIndex, snapshotTerm: snapshotTerm, entries: entries, stale: true}
+	return &raftLog{snapshotIndex: snapshotIndex, snapshotTerm: snapshotTerm, entries: entries}
 }
 
 // fail panics on a broken invariant: an index outside the log's range.
@@ -96,9 +81,13 @@ func (l *raftLog) slice(from, to int) []Entry {
 // append adds entries at the end of the log.
 func (l *raftLog) append(entries ...Entry) {
 	l.entries = append(l.entries, entries...)
-	if !l.stale {
-		l.encodeTail(len(l.entries) - len(entries))
-	}
+}
+
+// rewrite replaces the log's contents: every change but an append at the
+// end goes through here.
+func (l *raftLog) rewrite(snapshotIndex, snapshotTerm int, entries []Entry) {
+	l.snapshotIndex, l.snapshotTerm, l.entries = snapshotIndex, snapshotTerm, entries
+	l.epoch++
 }
 
 // truncateFrom discards the entries at index i and after; i must be after
@@ -109,8 +98,7 @@ func (l *raftLog) truncateFrom(i int) {
 	}
 	k := i - l.snapshotIndex - 1
 	clear(l.entries[k:]) // let the garbage collector have the commands
-	l.entries = l.entries[:k]
-	l.stale = true
+	l.rewrite(l.snapshotIndex, l.snapshotTerm, l.entries[:k])
 }
 
 // compact discards the log through index, which becomes the snapshot's last
@@ -125,8 +113,7 @@ func (l *raftLog) compact(index, term int) {
 	if index <= l.lastIndex() && l.term(index) == term {
 		rest = append([]Entry(nil), l.entries[index-l.snapshotIndex:]...)
 	}
-	l.snapshotIndex, l.snapshotTerm, l.entries = index, term, rest
-	l.stale = true
+	l.rewrite(index, term, rest)
 }
 
 // firstIndexOfTerm returns the first index, at or after the snapshot, of the
@@ -153,44 +140,15 @@ func (l *raftLog) lastIndexOfTerm(t int) int {
 	return -1
 }
 
-// encoded returns headerSize reserved bytes followed by the gob stream of
-// the log's entries, rebuilding the stream if a truncation or compaction
-// made it stale. The caller may write the reserved bytes. The result is
-// valid until the next change to the log.
-func (l *raftLog) encoded() []byte {
-	if l.stale {
-		l.enc.Reset()
-		l.enc.Write(make([]byte, headerSize))
-		l.encoder = labgob.NewEncoder(&l.enc)
-		l.stale = false
-		l.rebuilds++
-		l.encodeTail(0)
-	}
-	return l.enc.Bytes()
-}
-
-// encodeTail appends the encodings of entries[k:] to the stream.
-func (l *raftLog) encodeTail(k int) {
-	for ; k < len(l.entries); k++ {
-		if err := l.encoder.Encode(&l.entries[k]); err != nil {
-			panic(fmt.Sprintf("raft: cannot encode the command of type %T at index %d: %v (register it with labgob.Register)",
-				l.entries[k].Command, l.snapshotIndex+1+k, err))
+// checkEntryTerms checks the rule every log obeys (§5.3): terms never
+// decrease along the log, and none is past the term of whoever holds or
+// sends it. entries start at index first, after an entry of term prev.
+func checkEntryTerms(entries []Entry, first, prev, maxTerm int) error {
+	for k, e := range entries {
+		if e.Term < prev || e.Term > maxTerm {
+			return fmt.Errorf("entry %d has term %d after term %d (current term %d)", first+k, e.Term, prev, maxTerm)
 		}
+		prev = e.Term
 	}
-}
-
-// decodeEntries reads a gob stream written by encoded.
-func decodeEntries(data []byte) ([]Entry, error) {
-	dec := labgob.NewDecoder(bytes.NewReader(data))
-	var entries []Entry
-	for {
-		var e Entry
-		switch err := dec.Decode(&e); {
-		case errors.Is(err, io.EOF):
-			return entries, nil
-		case err != nil:
-			return nil, fmt.Errorf("log entry %d: %w", len(entries)+1, err)
-		}
-		entries = append(entries, e)
-	}
+	return nil
 }

@@ -1,63 +1,180 @@
 package raft
 
 import (
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
+
+	"raftlab/labgob"
 )
 
+// Everything about what a peer persists, and how, is in this file.
+//
 // The persisted Raft state is a fixed-width header followed by the log's
-// gob stream (see raftLog):
+// gob stream:
 //
 //	"RFT2"  currentTerm votedFor snapshotIndex snapshotTerm  (int64, big-endian)
 //	entries after the snapshot, one gob value each
 //
-// The log keeps its encoding, header room included, in one buffer that only
-// grows by the new entries' encodings; persist writes the header into it and
-// hands it to Persister.Save. A save after an append so costs the new
-// entries' encoding and the Persister's one copy, not a re-encoding of the
-// log. The snapshot is saved with the state in the same Save call.
+// The snapshot is saved with the state in the same Persister call.
+//
+// Saves are incremental. stateEncoder keeps the state's bytes, header room
+// included, in one buffer that only grows by the new entries' encodings
+// while the log only grows; a save writes the header into it and hands the
+// Persister only the bytes added since the last save (Persister.saveAppend).
+// A save after an append so costs the new entries' encoding and their copy,
+// not the whole log's. A gob stream sends each type's definition once,
+// before its first value, so cutting it in the middle could lose
+// definitions that later values rely on: after a truncation or compaction
+// (rare; the log's epoch says so) the stream is rebuilt in one pass, and
+// saved whole.
 
 var persistMagic = [4]byte{'R', 'F', 'T', '2'}
 
 const headerSize = len(persistMagic) + 4*8
 
-// savedState is what the peer last saved, for incremental saves: if the log's
-// encoding was not rebuilt since, and nobody else saved to the Persister, the
-// saved state is a prefix of the encoding (bar the header), and only the
-// bytes after it need saving, with the new header. A compaction (the only
-// time the snapshot changes) always rebuilds the encoding, so an
-// incremental save never needs to touch the snapshot.
+// persistentHeader is Figure 2's persistent state bar the log, and where
+// the log starts (Figure 13).
+type persistentHeader struct {
+	currentTerm   int
+	votedFor      int
+	snapshotIndex int
+	snapshotTerm  int
+}
+
+func (h persistentHeader) fields() [4]int {
+	return [4]int{h.currentTerm, h.votedFor, h.snapshotIndex, h.snapshotTerm}
+}
+
+// stateEncoder keeps a peer's persisted state encoded, and knows what of it
+// the Persister already holds. It follows the log by looking at it: entries
+// past those it encoded were appended; a different epoch or snapshot index
+// means the log was rewritten.
+type stateEncoder struct {
+	buf     bytes.Buffer // headerSize bytes of room, then the entries' gob stream
+	encoder *labgob.LabEncoder
+	log     *raftLog // the log the stream was built from; nil before the first build
+	epoch   uint64   // its epoch then
+	base    int      // the log's snapshotIndex when the stream was built
+	count   int      // entries encoded: indexes base+1 .. base+count
+	builds  int      // times the stream was (re)built: bytes once written may have changed
+
+	saved savedState
+}
+
+// savedState is what the encoder last saved. If the stream was not rebuilt
+// since, and nobody else saved to the Persister, the saved bytes are a
+// prefix of the stream (bar the header), and only the bytes after them need
+// saving. A compaction (the only time the snapshot changes) always rebuilds
+// the stream, so an incremental save never needs to touch the snapshot.
 type savedState struct {
-	saves    uint64 // the Persister's save count after our last save; 0: none yet
-	rebuilds int    // the log's rebuild count at our last save
-	length   int    // bytes of state saved
+	saves  uint64 // the Persister's save count after our last save; 0: none yet
+	builds int    // the encoder's build count at our last save
+	length int    // bytes of state saved
+	count  int    // entries saved
+}
+
+// follow brings the stream up to date with the log.
+func (s *stateEncoder) follow(l *raftLog) {
+	if s.log != l || s.epoch != l.epoch || s.base != l.snapshotIndex || s.count > len(l.entries) {
+		s.buf.Reset()
+		s.buf.Write(make([]byte, headerSize))
+		s.encoder = labgob.NewEncoder(&s.buf)
+		s.log, s.epoch, s.base, s.count = l, l.epoch, l.snapshotIndex, 0
+		s.builds++
+	}
+	for ; s.count < len(l.entries); s.count++ {
+		if err := s.encoder.Encode(&l.entries[s.count]); err != nil {
+			panic(fmt.Sprintf("raft: peer %d cannot encode the command of type %T at index %d: %v (register it with labgob.Register)",
+				l.peer, l.entries[s.count].Command, l.snapshotIndex+1+s.count, err))
+		}
+	}
+}
+
+// holds reports whether the last save has every entry of the log.
+func (s *stateEncoder) holds(l *raftLog) bool {
+	return s.saved.saves != 0 && s.saved.builds == s.builds &&
+		s.log == l && s.epoch == l.epoch && s.base == l.snapshotIndex && s.saved.count == len(l.entries)
+}
+
+// save persists h, the log and the snapshot, incrementally when it can. It
+// returns the size of the state saved.
+func (s *stateEncoder) save(p *Persister, h persistentHeader, l *raftLog, snapshot []byte) int {
+	s.follow(l)
+	buf := s.buf.Bytes()
+	copy(buf, persistMagic[:])
+	for k, v := range h.fields() {
+		binary.BigEndian.PutUint64(buf[len(persistMagic)+8*k:], uint64(v))
+	}
+	ok := false
+	if prev := s.saved; prev.saves != 0 && prev.builds == s.builds && prev.length <= len(buf) {
+		s.saved.saves, ok = p.saveAppend(prev.saves, buf[:headerSize], prev.length, buf[prev.length:])
+	}
+	if !ok {
+		s.saved.saves = p.save(buf, snapshot)
+	}
+	s.saved.builds, s.saved.length, s.saved.count = s.builds, len(buf), s.count
+	return len(buf)
+}
+
+// decodeState reads what save wrote, for a group of npeers. Bad bytes are
+// an error.
+func decodeState(state []byte, npeers int) (persistentHeader, []Entry, error) {
+	var h persistentHeader
+	if len(state) < headerSize || [4]byte(state[:4]) != persistMagic {
+		return h, nil, fmt.Errorf("persisted state of %d bytes does not start with a %d-byte RFT2 header", len(state), headerSize)
+	}
+	var f [4]int
+	for k := range f {
+		f[k] = int(int64(binary.BigEndian.Uint64(state[len(persistMagic)+8*k:])))
+	}
+	h = persistentHeader{currentTerm: f[0], votedFor: f[1], snapshotIndex: f[2], snapshotTerm: f[3]}
+	if h.currentTerm < 0 || h.votedFor < -1 || h.votedFor >= npeers || h.snapshotIndex < 0 || h.snapshotTerm < 0 ||
+		h.snapshotTerm > h.currentTerm || (h.snapshotIndex == 0) != (h.snapshotTerm == 0) {
+		return h, nil, fmt.Errorf("persisted header is inconsistent: term %d votedFor %d snapshot %d/%d",
+			h.currentTerm, h.votedFor, h.snapshotIndex, h.snapshotTerm)
+	}
+	entries, err := decodeEntries(state[headerSize:])
+	if err == nil {
+		err = checkEntryTerms(entries, h.snapshotIndex+1, h.snapshotTerm, h.currentTerm)
+	}
+	if err != nil {
+		return h, nil, fmt.Errorf("persisted log: %w", err)
+	}
+	return h, entries, nil
+}
+
+// decodeEntries reads a gob stream of entries.
+func decodeEntries(data []byte) ([]Entry, error) {
+	dec := labgob.NewDecoder(bytes.NewReader(data))
+	var entries []Entry
+	for {
+		var e Entry
+		switch err := dec.Decode(&e); {
+		case errors.Is(err, io.EOF):
+			return entries, nil
+		case err != nil:
+			return nil, fmt.Errorf("log entry %d: %w", len(entries)+1, err)
+		}
+		entries = append(entries, e)
+	}
 }
 
 // persist saves the persistent state (Figure 2) and the snapshot, together.
 // Caller holds rf.mu.
 func (rf *Raft) persist() {
-	buf := rf.log.encoded()
-	copy(buf, persistMagic[:])
-	for k, v := range []int{rf.currentTerm, rf.votedFor, rf.log.snapshotIndex, rf.log.snapshotTerm} {
-		binary.BigEndian.PutUint64(buf[len(persistMagic)+8*k:], uint64(v))
-	}
-	ok := false
-	if s := rf.saved; s.saves != 0 && s.rebuilds == rf.log.rebuilds && s.length <= len(buf) {
-		rf.saved.saves, ok = rf.persister.saveAppend(s.saves, buf[:headerSize], s.length, buf[s.length:])
-	}
-	if !ok {
-		rf.saved.saves = rf.persister.save(buf, rf.snapshot)
-	}
-	rf.saved.rebuilds, rf.saved.length = rf.log.rebuilds, len(buf)
-	rf.logDirty = false
+	n := rf.state.save(rf.persister, persistentHeader{rf.currentTerm, rf.votedFor, rf.log.snapshotIndex, rf.log.snapshotTerm},
+		rf.log, rf.snapshot)
 	rf.dlog(tPersist, "saved term %d vote %d log (%d, %d]: %d bytes, snapshot %d bytes",
-		rf.currentTerm, rf.votedFor, rf.log.snapshotIndex, rf.log.lastIndex(), len(buf), len(rf.snapshot))
+		rf.currentTerm, rf.votedFor, rf.log.snapshotIndex, rf.log.lastIndex(), n, len(rf.snapshot))
 }
 
-// persistIfDirty persists if entries were appended since the last save.
-// Caller holds rf.mu.
-func (rf *Raft) persistIfDirty() {
-	if rf.logDirty {
+// persistLog persists if the log changed since the last save (Start only
+// appends in memory). Caller holds rf.mu.
+func (rf *Raft) persistLog() {
+	if !rf.state.holds(rf.log) {
 		rf.persist()
 	}
 }
@@ -68,34 +185,12 @@ func (rf *Raft) readPersist(state, snapshot []byte) error {
 	if len(state) == 0 {
 		return nil
 	}
-	if len(state) < headerSize || [4]byte(state[:4]) != persistMagic {
-		return fmt.Errorf("persisted state of %d bytes does not start with a %d-byte RFT2 header", len(state), headerSize)
-	}
-	var fields [4]int
-	for k := range fields {
-		fields[k] = int(int64(binary.BigEndian.Uint64(state[len(persistMagic)+8*k:])))
-	}
-	rest := state[headerSize:]
-	term, votedFor, snapIndex, snapTerm := fields[0], fields[1], fields[2], fields[3]
-	if term < 0 || votedFor < -1 || votedFor >= len(rf.peers) || snapIndex < 0 || snapTerm < 0 ||
-		snapTerm > term || (snapIndex == 0) != (snapTerm == 0) {
-		return fmt.Errorf("persisted header is inconsistent: term %d votedFor %d snapshot %d/%d",
-			term, votedFor, snapIndex, snapTerm)
-	}
-	entries, err := decodeEntries(rest)
+	h, entries, err := decodeState(state, len(rf.peers))
 	if err != nil {
-		return fmt.Errorf("persisted log: %w", err)
+		return err
 	}
-	prev := snapTerm
-	for k, e := range entries {
-		if e.Term < prev || e.Term > term {
-			return fmt.Errorf("persisted log: entry %d has term %d after %d (current term %d)",
-				snapIndex+1+k, e.Term, prev, term)
-		}
-		prev = e.Term
-	}
-	rf.currentTerm, rf.votedFor = term, votedFor
-	rf.log = newLog(snapIndex, snapTerm, entries)
+	rf.currentTerm, rf.votedFor = h.currentTerm, h.votedFor
+	rf.log = newLog(h.snapshotIndex, h.snapshotTerm, entries)
 	rf.snapshot = snapshot
 	return nil
 }

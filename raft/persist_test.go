@@ -3,7 +3,9 @@ package raft
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"raftlab/labrpc"
@@ -42,10 +44,10 @@ func TestPersistAppendIsIncremental(t *testing.T) {
 		rf.log.append(Entry{Term: 1, Command: i})
 	}
 	rf.persist()
-	before := append([]byte(nil), rf.log.enc.Bytes()[headerSize:]...)
+	before := append([]byte(nil), rf.state.buf.Bytes()[headerSize:]...)
 	rf.log.append(Entry{Term: 1, Command: 100})
 	rf.persist()
-	after := rf.log.enc.Bytes()[headerSize:]
+	after := rf.state.buf.Bytes()[headerSize:]
 	if !bytes.HasPrefix(after, before) || len(after)-len(before) > 32 {
 		t.Fatalf("appending one entry rewrote the encoding: %d -> %d bytes", len(before), len(after))
 	}
@@ -144,13 +146,13 @@ func TestIncrementalPersistReadsBack(t *testing.T) {
 	rf.log.append(Entry{1, "a"}, Entry{1, 2})
 	rf.persist()
 	check("first save")
-	full := rf.saved.saves
+	full := rf.state.saved.saves
 
 	rf.log.append(Entry{1, "c"})
 	rf.persist()
 	check("append")
-	if rf.saved.rebuilds != 1 || rf.saved.saves != full+1 {
-		t.Fatalf("an append was not saved incrementally: %+v", rf.saved)
+	if rf.state.builds != 1 || rf.state.saved.saves != full+1 {
+		t.Fatalf("an append was not saved incrementally: %d builds, %+v", rf.state.builds, rf.state.saved)
 	}
 	rf.currentTerm, rf.votedFor = 3, 2
 	rf.persist()
@@ -170,4 +172,108 @@ func TestIncrementalPersistReadsBack(t *testing.T) {
 	rf.log.append(Entry{3, 7})
 	rf.persist()
 	check("after a foreign save")
+}
+
+// The encoding must always decode to the log itself, whatever sequence of
+// appends, truncations, compactions and replacements produced it.
+func TestStateEncoderFollowsTheLog(t *testing.T) {
+	var s stateEncoder
+	l := mkLog(0, 0)
+	check := func(step string) {
+		t.Helper()
+		s.follow(l)
+		got, err := decodeEntries(s.buf.Bytes()[headerSize:])
+		if err != nil {
+			t.Fatalf("%s: decode: %v", step, err)
+		}
+		if len(got) != len(l.entries) || (len(got) > 0 && !reflect.DeepEqual(got, l.entries)) {
+			t.Fatalf("%s: encoding decodes to %v, log holds %v", step, got, l.entries)
+		}
+	}
+	check("empty")
+	l.append(Entry{1, 10}, Entry{1, "x"})
+	check("append")
+	l.append(Entry{2, 30})
+	check("append again")
+	l.truncateFrom(2)
+	check("truncate")
+	l.append(Entry{3, []byte("bytes")}, Entry{3, 40})
+	check("append after truncate")
+	l.truncateFrom(3)
+	l.append(Entry{4, 1}, Entry{4, 2}) // as long as before the truncation
+	check("truncate and append back to the same length")
+	l.compact(2, 3)
+	check("compact")
+	l.append(Entry{4, 50})
+	check("append after compact")
+	l = mkLog(2, 3, 4) // a new log, same snapshot, one entry fewer
+	check("replaced log")
+	l.append(Entry{4, 60}, Entry{4, 70})
+	check("append to the replaced log")
+}
+
+// A new log mutation must not slip past the saved state: after any change,
+// persistLog saves, and with nothing changed it does not.
+func TestPersistLogSeesEveryChange(t *testing.T) {
+	rf := newBareRaft(3)
+	rf.currentTerm = 4
+	saves := func() uint64 { return rf.state.saved.saves }
+	steps := []struct {
+		name   string
+		change func()
+	}{
+		{"append", func() { rf.log.append(Entry{4, "a"}, Entry{4, "b"}) }},
+		{"truncate", func() { rf.log.truncateFrom(2) }},
+		{"truncate and append back", func() { rf.log.truncateFrom(2); rf.log.append(Entry{4, "c"}) }},
+		{"compact", func() { rf.log.compact(1, 4) }},
+	}
+	for _, st := range steps {
+		st.change()
+		before := saves()
+		rf.persistLog()
+		if saves() == before {
+			t.Fatalf("after %s, persistLog did not save", st.name)
+		}
+		before = saves()
+		rf.persistLog()
+		if saves() != before {
+			t.Fatalf("after %s, a second persistLog saved again with nothing changed", st.name)
+		}
+		back := newBareRaft(3)
+		if err := back.readPersist(rf.persister.ReadRaftState(), nil); err != nil ||
+			!reflect.DeepEqual(back.log.entries, rf.log.entries) || back.log.snapshotIndex != rf.log.snapshotIndex {
+			t.Fatalf("after %s: read back %v (snapshot %d), err %v; peer has %v (snapshot %d)", st.name,
+				back.log.entries, back.log.snapshotIndex, err, rf.log.entries, rf.log.snapshotIndex)
+		}
+	}
+}
+
+func TestDecodeEntriesRejectsGarbage(t *testing.T) {
+	var s stateEncoder
+	s.follow(mkLog(0, 0, 1, 1, 2))
+	good := append([]byte(nil), s.buf.Bytes()[headerSize:]...)
+	for name, data := range map[string][]byte{
+		"truncated": good[:len(good)-3],
+		"garbage":   []byte("definitely not a gob stream"),
+	} {
+		if _, err := decodeEntries(data); err == nil {
+			t.Errorf("%s: decodeEntries returned no error", name)
+		}
+	}
+}
+
+// A command whose type was never registered panics from persist.go, naming
+// the type and the index.
+func TestUnregisteredCommandPanicsWithItsType(t *testing.T) {
+	type notRegistered struct{ X func() }
+	rf := newBareRaft(3)
+	rf.currentTerm = 1
+	rf.log.append(Entry{1, notRegistered{}})
+	defer func() {
+		msg := fmt.Sprint(recover())
+		if !strings.Contains(msg, "notRegistered") || !strings.Contains(msg, "index 1") {
+			t.Fatalf("panic %q does not name the type and the index", msg)
+		}
+	}()
+	rf.persist()
 }

@@ -26,27 +26,42 @@ type ApplyMsg struct {
 
 type role int
 
+// A follower that hears no leader becomes a preCandidate, asking for
+// pre-votes without changing its term (§9.6); if a majority would vote for
+// it, it becomes a candidate in a new term.
 const (
 	follower role = iota
+	preCandidate
 	candidate
 	leader
 )
 
 func (r role) String() string {
-	return [...]string{"follower", "candidate", "leader"}[r]
+	return [...]string{"follower", "pre-candidate", "candidate", "leader"}[r]
 }
 
-// Timing. The course allows at most ten heartbeats a second; the election
-// timeout is drawn afresh each time from a range well above it, so that a
-// couple of lost heartbeats do not start an election and split votes are
-// rare.
+// Timing (doc.go explains the choice). The course allows at most ten
+// heartbeats a second. The election timeout is drawn afresh each time from
+// a range above two heartbeats: a lost heartbeat or two may start a
+// pre-vote, which changes nothing while the leader is alive (leaderLease),
+// and a leader that is really gone is replaced within about a third of a
+// second.
 const (
 	heartbeatInterval  = 100 * time.Millisecond
-	electionTimeoutMin = 400 * time.Millisecond
-	electionTimeoutMax = 700 * time.Millisecond
-	tick               = 10 * time.Millisecond // the ticker's resolution
-	retryBackoff       = 20 * time.Millisecond // after a failed AppendEntries
-	maxBatch           = 1024                  // entries in one AppendEntries
+	electionTimeoutMin = 250 * time.Millisecond
+	electionTimeoutMax = 400 * time.Millisecond
+	// A peer that heard from the leader this recently refuses pre-votes:
+	// the leader is alive. Shorter than electionTimeoutMin, so that when
+	// the leader is gone the others' leases have run out by the time the
+	// first of them asks.
+	leaderLease = 200 * time.Millisecond
+	// A leader that heard no reply from a majority for this long steps
+	// down (CheckQuorum): it may be cut off, and its followers' leases
+	// would otherwise keep refusing pre-votes on its behalf.
+	quorumTimeout = 2 * electionTimeoutMin
+	tick          = 10 * time.Millisecond // the ticker's resolution
+	retryBackoff  = 20 * time.Millisecond // after a failed AppendEntries
+	maxBatch      = 1024                  // entries in one AppendEntries
 )
 
 // Raft is one peer. mu guards every field below it that is not marked
@@ -56,14 +71,14 @@ type Raft struct {
 	peers     []*labrpc.ClientEnd // immutable
 	persister *Persister          // immutable
 	me        int                 // immutable: this peer's index into peers
-	applyCh   chan ApplyMsg       // immutable; only the applier sends on it
+	applyCh   chan ApplyMsg       // immutable; only the deliverer sends on it
 	dead      atomic.Int32        // set by Kill; read without mu
 	killCh    chan struct{}       // closed by Kill, ends a blocked applyCh send
 
-	// applyCond: the applier waits for commitIndex > lastApplied or a
-	// pending snapshot. replicateCond: replicators wait for something to
+	// deliverCond: the deliverer waits for commitIndex > lastDispatched or
+	// a pending snapshot. replicateCond: replicators wait for something to
 	// send to their follower. Both are broadcast by Kill.
-	applyCond     *sync.Cond
+	deliverCond   *sync.Cond
 	replicateCond *sync.Cond
 
 	// Persistent state (Figure 2), saved by persist before answering an
@@ -71,30 +86,29 @@ type Raft struct {
 	currentTerm int
 	votedFor    int // -1 for none
 	log         *raftLog
-	snapshot    []byte     // the service's snapshot through log.snapshotIndex; never mutated
-	logDirty    bool       // entries were appended and not yet persisted
-	saved       savedState // what this peer last saved, for incremental saves (persist.go)
+	snapshot    []byte       // the service's snapshot through log.snapshotIndex; never mutated
+	state       stateEncoder // the encoded persistent state, and what was saved (persist.go)
 
 	// Volatile state on all servers. Invariant:
 	// log.snapshotIndex <= commitIndex <= log.lastIndex() and
-	// lastApplied <= commitIndex.
-	role             role
-	commitIndex      int
-	lastApplied      int        // highest index handed to the applier's delivery
-	pendingSnapshot  *ApplyMsg  // an installed snapshot the applier has yet to deliver
-	electionDeadline time.Time  // when a follower or candidate starts an election
-	votes            int        // votes received in the current election
+	// lastDispatched <= commitIndex.
+	role        role
+	commitIndex int
+	// lastDispatched is Figure 2's lastApplied as far as Raft can know it:
+	// the highest index the deliverer has taken to send on applyCh (the
+	// service applies it as it reads it).
+	lastDispatched   int
+	pendingSnapshot  *ApplyMsg  // an installed snapshot the deliverer has yet to deliver
+	electionDeadline time.Time  // when a follower or candidate starts a pre-vote
+	leaderContact    time.Time  // when a leader of currentTerm was last heard from (leaderLease)
+	round            uint64     // numbers pre-vote and vote rounds, to drop replies to earlier ones
+	votes            int        // (pre-)votes received in the current round
 	rng              *rand.Rand // election timeouts
 
-	// Volatile state on leaders, by peer (Figure 2, plus replication
-	// bookkeeping). Reinitialized by becomeLeader.
-	nextIndex  []int
-	matchIndex []int
-	inflight   []uint64    // sequence number of the AppendEntries awaited, 0 if none
-	sendSeq    uint64      // last sequence number issued
-	lastSent   []time.Time // when the last RPC left, for heartbeats
-	retryAt    []time.Time // after a failed RPC, no resend before this
-	sentCommit []int       // leaderCommit of the last AppendEntries sent
+	// Volatile state on leaders: one progress per peer, reset by
+	// becomeLeader (replication.go).
+	progress []progress
+	sendSeq  uint64 // last RPC sequence number issued, for progress.inflight
 }
 
 // Make creates a peer. peers holds the ends of every peer, this one's at
@@ -112,12 +126,9 @@ func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan 
 		log:       newLog(0, 0, nil),
 		rng:       rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(me))),
 	}
-	rf.applyCond = sync.NewCond(&rf.mu)
+	rf.deliverCond = sync.NewCond(&rf.mu)
 	rf.replicateCond = sync.NewCond(&rf.mu)
-	n := len(peers)
-	rf.nextIndex, rf.matchIndex = make([]int, n), make([]int, n)
-	rf.inflight, rf.sentCommit = make([]uint64, n), make([]int, n)
-	rf.lastSent, rf.retryAt = make([]time.Time, n), make([]time.Time, n)
+	rf.progress = make([]progress, len(peers))
 
 	if err := rf.readPersist(persister.ReadRaftState(), persister.ReadSnapshot()); err != nil {
 		// A peer that cannot trust its storage must not vote or lead: it
@@ -129,7 +140,7 @@ func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan 
 	}
 	rf.log.peer = me
 	rf.commitIndex = rf.log.snapshotIndex
-	rf.lastApplied = rf.log.snapshotIndex
+	rf.lastDispatched = rf.log.snapshotIndex
 
 	rf.mu.Lock()
 	rf.resetElectionTimer()
@@ -138,7 +149,7 @@ func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan 
 	rf.mu.Unlock()
 
 	go rf.ticker()
-	go rf.applier()
+	go rf.deliverer()
 	for peer := range peers {
 		if peer != me {
 			go rf.replicator(peer)
@@ -165,11 +176,10 @@ func (rf *Raft) Start(command interface{}) (int, int, bool) {
 	if rf.role != leader || rf.killed() {
 		return -1, rf.currentTerm, false
 	}
+	// Persisted by the first replicator to send (persistLog), once per
+	// batch of Starts.
 	rf.log.append(Entry{Term: rf.currentTerm, Command: command})
 	index := rf.log.lastIndex()
-	rf.matchIndex[rf.me] = index
-	// Persisted by the first replicator to send, once per batch of Starts.
-	rf.logDirty = true
 	rf.dlog(tAppend, "start: appended index %d", index)
 	if len(rf.peers) == 1 {
 		rf.advanceCommit()
@@ -188,116 +198,10 @@ func (rf *Raft) Kill() {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
 	rf.dlog(tTimer, "killed")
-	rf.applyCond.Broadcast()
+	rf.deliverCond.Broadcast()
 	rf.replicateCond.Broadcast()
 }
 
 func (rf *Raft) killed() bool {
 	return rf.dead.Load() == 1
-}
-
-// ---- Role and term changes: every one goes through these functions. ----
-
-// observeTerm applies the rule of Figure 2 for all servers: a term higher
-// than currentTerm, seen in any RPC or reply, is adopted and the peer
-// becomes a follower. It returns true if term is older than currentTerm, so
-// that the caller rejects or drops the message. Caller holds rf.mu.
-func (rf *Raft) observeTerm(term int) (stale bool) {
-	if term > rf.currentTerm {
-		rf.becomeFollower(term)
-	}
-	return term < rf.currentTerm
-}
-
-// admit runs the checks every RPC handler starts with: a killed peer answers
-// nothing, a malformed request (invalid, from validate) is dropped, and the
-// request's term passes observeTerm. It returns false if the handler must
-// reject the request; the caller then replies with currentTerm alone.
-// Caller holds rf.mu.
-func (rf *Raft) admit(term int, invalid error) bool {
-	if rf.killed() {
-		return false
-	}
-	if invalid != nil {
-		rf.dlog(tDrop, "%v", invalid)
-		return false
-	}
-	return !rf.observeTerm(term)
-}
-
-// acceptReply is the gate for the reply to the RPC numbered seq, sent to
-// peer in term sentTerm: it records the end of the RPC, applies the reply's
-// term, and drops a reply that failed or arrived after this peer left that
-// term or stopped leading. Caller holds rf.mu.
-func (rf *Raft) acceptReply(peer int, seq uint64, ok bool, sentTerm, replyTerm int, rpc string) bool {
-	if !rf.finishSend(peer, seq, ok) || rf.observeTerm(replyTerm) {
-		return false
-	}
-	if rf.role != leader || rf.currentTerm != sentTerm {
-		rf.dlog(tDrop, "%s reply from S%d for term %d: now %s", rpc, peer, sentTerm, rf.role)
-		return false
-	}
-	return true
-}
-
-// becomeFollower moves to term (which may be the current one) as a
-// follower, clearing the vote if the term is new, and persists the change.
-// Caller holds rf.mu.
-func (rf *Raft) becomeFollower(term int) {
-	if term < rf.currentTerm {
-		panic(fmt.Sprintf("raft: peer %d in term %d asked to follow in older term %d", rf.me, rf.currentTerm, term))
-	}
-	if term > rf.currentTerm {
-		rf.dlog(tTerm, "term %d -> %d as follower (was %s)", rf.currentTerm, term, rf.role)
-		rf.currentTerm = term
-		rf.votedFor = -1
-		rf.role = follower
-		rf.persist()
-		return
-	}
-	if rf.role != follower {
-		rf.dlog(tTerm, "%s -> follower", rf.role)
-		rf.role = follower
-	}
-}
-
-// becomeCandidate starts a new term voting for itself (§5.2). Caller holds rf.mu.
-func (rf *Raft) becomeCandidate() {
-	if rf.role == leader {
-		panic(fmt.Sprintf("raft: peer %d, leader in term %d, asked to become a candidate", rf.me, rf.currentTerm))
-	}
-	rf.currentTerm++
-	rf.role = candidate
-	rf.votedFor = rf.me
-	rf.votes = 1
-	rf.persist()
-	rf.resetElectionTimer()
-	rf.dlog(tVote, "candidate: election timeout, requesting votes")
-}
-
-// becomeLeader takes over as leader of the current term (§5.2) and wakes
-// the replicators to assert it at once. Caller holds rf.mu.
-func (rf *Raft) becomeLeader() {
-	if rf.role != candidate {
-		panic(fmt.Sprintf("raft: peer %d in term %d becoming leader as %s", rf.me, rf.currentTerm, rf.role))
-	}
-	rf.role = leader
-	last := rf.log.lastIndex()
-	for p := range rf.peers {
-		rf.nextIndex[p] = last + 1
-		rf.matchIndex[p] = 0
-		rf.inflight[p] = 0
-		rf.lastSent[p] = time.Time{} // a heartbeat is due now
-		rf.retryAt[p] = time.Time{}
-		rf.sentCommit[p] = 0
-	}
-	rf.matchIndex[rf.me] = last
-	rf.dlog(tLeader, "leader with %d votes, log through %d", rf.votes, last)
-	rf.replicateCond.Broadcast()
-}
-
-// resetElectionTimer draws a new randomized election timeout. Caller holds rf.mu.
-func (rf *Raft) resetElectionTimer() {
-	span := int64(electionTimeoutMax - electionTimeoutMin)
-	rf.electionDeadline = time.Now().Add(electionTimeoutMin + time.Duration(rf.rng.Int64N(span)))
 }

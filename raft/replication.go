@@ -6,6 +6,18 @@ import (
 	"time"
 )
 
+// progress is what a leader knows of one other peer (Figure 2's nextIndex
+// and matchIndex) and the bookkeeping of its replication to it.
+type progress struct {
+	nextIndex  int       // index of the next entry to send
+	matchIndex int       // highest index known to be replicated on the peer
+	inflight   uint64    // sequence number of the RPC awaited, 0 if none
+	lastSent   time.Time // when the last RPC left, for heartbeats
+	retryAt    time.Time // after a failed RPC, no resend before this
+	sentCommit int       // leaderCommit of the last AppendEntries sent
+	lastReply  time.Time // when the peer last answered in this term (CheckQuorum)
+}
+
 // replicator keeps one follower up to date while this peer leads. It waits
 // on replicateCond until there is something to send (needsSend), then sends
 // every missing entry in one AppendEntries, or the snapshot if the follower
@@ -21,11 +33,13 @@ func (rf *Raft) replicator(peer int) {
 		if rf.killed() {
 			return
 		}
+		pr := &rf.progress[peer]
 		rf.sendSeq++
 		seq := rf.sendSeq
-		rf.inflight[peer] = seq
-		rf.lastSent[peer] = time.Now()
-		if rf.nextIndex[peer] <= rf.log.snapshotIndex {
+		pr.inflight = seq
+		pr.lastSent = time.Now()
+		pr.sentCommit = rf.commitIndex
+		if pr.nextIndex <= rf.log.snapshotIndex {
 			args := InstallSnapshotArgs{
 				Term:              rf.currentTerm,
 				LeaderId:          rf.me,
@@ -33,15 +47,14 @@ func (rf *Raft) replicator(peer int) {
 				LastIncludedTerm:  rf.log.snapshotTerm,
 				Data:              rf.snapshot,
 			}
-			rf.sentCommit[peer] = rf.commitIndex
 			rf.dlog(tSnapshot, "sending snapshot through %d to S%d", args.LastIncludedIndex, peer)
 			go rf.sendInstallSnapshot(peer, seq, args)
 			continue
 		}
 		// Entries leave only once persisted: the leader counts itself
 		// toward a majority, so what it sends it must already hold on disk.
-		rf.persistIfDirty()
-		next := rf.nextIndex[peer]
+		rf.persistLog()
+		next := pr.nextIndex
 		end := min(rf.log.lastIndex()+1, next+maxBatch)
 		args := AppendEntriesArgs{
 			Term:         rf.currentTerm,
@@ -51,7 +64,6 @@ func (rf *Raft) replicator(peer int) {
 			Entries:      rf.log.slice(next, end),
 			LeaderCommit: rf.commitIndex,
 		}
-		rf.sentCommit[peer] = rf.commitIndex
 		go rf.sendAppendEntries(peer, seq, args)
 	}
 }
@@ -65,13 +77,37 @@ func (rf *Raft) needsSend(peer int, now time.Time) bool {
 	if rf.role != leader {
 		return false
 	}
-	if now.Sub(rf.lastSent[peer]) >= heartbeatInterval {
+	pr := &rf.progress[peer]
+	if now.Sub(pr.lastSent) >= heartbeatInterval {
 		return true
 	}
-	if rf.inflight[peer] != 0 || now.Before(rf.retryAt[peer]) {
+	if pr.inflight != 0 || now.Before(pr.retryAt) {
 		return false
 	}
-	return rf.nextIndex[peer] <= rf.log.lastIndex() || rf.sentCommit[peer] < rf.commitIndex
+	return pr.nextIndex <= rf.log.lastIndex() || pr.sentCommit < rf.commitIndex
+}
+
+// anyNeedsSend reports whether some replicator should send now. Caller
+// holds rf.mu.
+func (rf *Raft) anyNeedsSend(now time.Time) bool {
+	for p := range rf.peers {
+		if p != rf.me && rf.needsSend(p, now) {
+			return true
+		}
+	}
+	return false
+}
+
+// quorumAnswered reports whether a majority, this leader included, answered
+// within quorumTimeout (CheckQuorum). Caller holds rf.mu.
+func (rf *Raft) quorumAnswered(now time.Time) bool {
+	heard := 1
+	for p := range rf.peers {
+		if p != rf.me && now.Sub(rf.progress[p].lastReply) < quorumTimeout {
+			heard++
+		}
+	}
+	return heard > len(rf.peers)/2
 }
 
 // sendAppendEntries sends one AppendEntries and acts on the reply.
@@ -87,15 +123,16 @@ func (rf *Raft) sendAppendEntries(peer int, seq uint64, args AppendEntriesArgs) 
 	if !rf.acceptReply(peer, seq, ok, args.Term, reply.Term, "AppendEntries") {
 		return
 	}
+	pr := &rf.progress[peer]
 	if reply.Success {
 		// From what was sent, not from the log as it is now.
-		rf.matched(peer, args.PrevLogIndex+len(args.Entries))
+		rf.recordMatch(peer, args.PrevLogIndex+len(args.Entries))
 		return
 	}
 	if reply.XLen == 0 {
 		// A rejection that says nothing about the follower's log (it is
 		// killed, or found the request malformed): don't resend at once.
-		rf.retryAt[peer] = time.Now().Add(retryBackoff)
+		pr.retryAt = time.Now().Add(retryBackoff)
 		return
 	}
 	// Fast backup: skip the follower's whole conflicting term, or to the
@@ -108,39 +145,47 @@ func (rf *Raft) sendAppendEntries(peer int, seq uint64, args AppendEntriesArgs) 
 			next = reply.XIndex
 		}
 	}
-	next = max(next, rf.matchIndex[peer]+1, 1)
-	if next < rf.nextIndex[peer] {
+	next = max(next, pr.matchIndex+1, 1)
+	if next < pr.nextIndex {
 		rf.dlog(tAppend, "S%d rejected prev %d/%d (xterm %d xindex %d xlen %d): next %d -> %d", peer,
-			args.PrevLogIndex, args.PrevLogTerm, reply.XTerm, reply.XIndex, reply.XLen, rf.nextIndex[peer], next)
-		rf.nextIndex[peer] = next
+			args.PrevLogIndex, args.PrevLogTerm, reply.XTerm, reply.XIndex, reply.XLen, pr.nextIndex, next)
+		pr.nextIndex = next
 		rf.replicateCond.Broadcast()
 	}
 }
 
-// finishSend records the end of the RPC numbered seq to peer. It returns
-// false if the RPC failed or the peer was killed, and then sets a short
-// backoff before the next resend. Caller holds rf.mu.
-func (rf *Raft) finishSend(peer int, seq uint64, ok bool) bool {
-	if rf.inflight[peer] == seq {
-		rf.inflight[peer] = 0
+// acceptReply is replyCurrent for a leader's RPC numbered seq to peer
+// (AppendEntries, InstallSnapshot): it first records the end of the RPC, and
+// a short backoff before the next resend if it failed (ok false). An
+// accepted reply shows the peer is reachable (CheckQuorum). Caller holds
+// rf.mu.
+func (rf *Raft) acceptReply(peer int, seq uint64, ok bool, sentTerm, replyTerm int, rpc string) bool {
+	pr := &rf.progress[peer]
+	if pr.inflight == seq {
+		pr.inflight = 0
 		if !ok {
-			rf.retryAt[peer] = time.Now().Add(retryBackoff)
-			rf.sentCommit[peer] = 0 // the follower may not have heard it
+			pr.retryAt = time.Now().Add(retryBackoff)
+			pr.sentCommit = 0 // the follower may not have heard it
 		}
 		rf.replicateCond.Broadcast()
 	}
-	return ok && !rf.killed()
+	if !ok || !rf.replyCurrent(peer, rpc, sentTerm, leader, replyTerm) {
+		return false
+	}
+	pr.lastReply = time.Now()
+	return true
 }
 
-// matched records that peer holds the leader's log through index, and
+// recordMatch records that peer holds the leader's log through index, and
 // commits what a majority now holds. Caller holds rf.mu.
-func (rf *Raft) matched(peer, index int) {
-	if index > rf.matchIndex[peer] {
-		rf.matchIndex[peer] = index
+func (rf *Raft) recordMatch(peer, index int) {
+	pr := &rf.progress[peer]
+	if index > pr.matchIndex {
+		pr.matchIndex = index
 		rf.advanceCommit()
 	}
-	if index+1 > rf.nextIndex[peer] {
-		rf.nextIndex[peer] = index + 1
+	if index+1 > pr.nextIndex {
+		pr.nextIndex = index + 1
 	}
 }
 
@@ -148,15 +193,18 @@ func (rf *Raft) matched(peer, index int) {
 // if that entry is of the current term (§5.4.2, Figure 8: older entries
 // commit only indirectly). Caller holds rf.mu.
 func (rf *Raft) advanceCommit() {
-	rf.persistIfDirty() // the leader counts itself: what it counts must be durable
-	matches := slices.Clone(rf.matchIndex)
+	rf.persistLog() // the leader counts itself: what it counts must be durable
+	matches := make([]int, len(rf.progress))
+	for p := range rf.progress {
+		matches[p] = rf.progress[p].matchIndex
+	}
 	matches[rf.me] = rf.log.lastIndex()
 	slices.Sort(matches)
 	n := matches[(len(matches)-1)/2] // held by a majority: this and every larger one
 	if n > rf.commitIndex && rf.log.term(n) == rf.currentTerm {
 		rf.dlog(tCommit, "commit %d -> %d", rf.commitIndex, n)
 		rf.commitIndex = n
-		rf.applyCond.Broadcast()
+		rf.deliverCond.Broadcast()
 		rf.replicateCond.Broadcast() // tell the followers now, not at the next heartbeat
 	}
 }
@@ -166,17 +214,9 @@ func (rf *Raft) advanceCommit() {
 func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	admitted := rf.admit(args.Term, args.validate(len(rf.peers)))
-	reply.Term = rf.currentTerm // to a deposed leader, this says so
-	if !admitted {
+	if !rf.admitFromLeader(args.Term, args.LeaderId, args.validate(len(rf.peers)), &reply.Term, "AppendEntries") {
 		return
 	}
-	if rf.role == leader {
-		panic(fmt.Sprintf("raft: peer %d, leader in term %d, got AppendEntries from S%d in the same term",
-			rf.me, rf.currentTerm, args.LeaderId))
-	}
-	rf.becomeFollower(args.Term) // a candidate yields to the term's leader
-	rf.resetElectionTimer()
 
 	prev, entries := args.PrevLogIndex, args.Entries
 	if prev < rf.log.snapshotIndex {
@@ -226,6 +266,6 @@ func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply
 	if newCommit := min(args.LeaderCommit, prev+len(entries)); newCommit > rf.commitIndex {
 		rf.dlog(tCommit, "commit %d -> %d (leader S%d)", rf.commitIndex, newCommit, args.LeaderId)
 		rf.commitIndex = newCommit
-		rf.applyCond.Broadcast()
+		rf.deliverCond.Broadcast()
 	}
 }

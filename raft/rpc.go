@@ -11,6 +11,10 @@ type RequestVoteArgs struct {
 	CandidateId  int // candidate requesting the vote
 	LastLogIndex int // index of the candidate's last log entry (§5.4)
 	LastLogTerm  int // term of the candidate's last log entry (§5.4)
+	// PreVote asks whether the peer would vote for the candidate in Term,
+	// without changing anything (§9.6); the candidate's own term is
+	// Term-1.
+	PreVote bool
 }
 
 // RequestVoteReply answers a RequestVote.
@@ -93,13 +97,8 @@ func (a *AppendEntriesArgs) validate(npeers int) error {
 		return fmt.Errorf("malformed AppendEntries term %d leader %d prev %d/%d commit %d",
 			a.Term, a.LeaderId, a.PrevLogIndex, a.PrevLogTerm, a.LeaderCommit)
 	}
-	prev := a.PrevLogTerm
-	for k, e := range a.Entries {
-		if e.Term < prev || e.Term > a.Term {
-			return fmt.Errorf("malformed AppendEntries: entry %d has term %d after term %d, leader term %d",
-				a.PrevLogIndex+1+k, e.Term, prev, a.Term)
-		}
-		prev = e.Term
+	if err := checkEntryTerms(a.Entries, a.PrevLogIndex+1, a.PrevLogTerm, a.Term); err != nil {
+		return fmt.Errorf("malformed AppendEntries from leader %d: %w", a.LeaderId, err)
 	}
 	return nil
 }

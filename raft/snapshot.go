@@ -17,8 +17,8 @@ func (rf *Raft) Snapshot(index int, snapshot []byte) {
 	if rf.killed() || index <= rf.log.snapshotIndex {
 		return
 	}
-	if index > rf.lastApplied {
-		fmt.Fprintf(os.Stderr, "raft: peer %d: Snapshot(%d) ignored: only %d was delivered on applyCh\n", rf.me, index, rf.lastApplied)
+	if index > rf.lastDispatched {
+		fmt.Fprintf(os.Stderr, "raft: peer %d: Snapshot(%d) ignored: only %d was delivered on applyCh\n", rf.me, index, rf.lastDispatched)
 		return
 	}
 	rf.log.compact(index, rf.log.term(index))
@@ -43,31 +43,23 @@ func (rf *Raft) sendInstallSnapshot(peer int, seq uint64, args InstallSnapshotAr
 		return
 	}
 	if !reply.Installed {
-		rf.retryAt[peer] = time.Now().Add(retryBackoff) // a killed follower: don't resend at once
+		rf.progress[peer].retryAt = time.Now().Add(retryBackoff) // a killed follower: don't resend at once
 		return
 	}
-	rf.matched(peer, args.LastIncludedIndex)
+	rf.recordMatch(peer, args.LastIncludedIndex)
 }
 
 // InstallSnapshot is the RPC handler that brings a lagging follower up to a
 // leader's snapshot (Figure 13). The follower keeps any log entries after the
 // snapshot that match it, and hands the snapshot to the service through the
-// applier, in order with commands. It never installs a snapshot that is not
+// deliverer, in order with commands. It never installs a snapshot that is not
 // newer than what it has committed, so the service never goes backwards.
 func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshotReply) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	admitted := rf.admit(args.Term, args.validate(len(rf.peers)))
-	reply.Term = rf.currentTerm
-	if !admitted {
+	if !rf.admitFromLeader(args.Term, args.LeaderId, args.validate(len(rf.peers)), &reply.Term, "InstallSnapshot") {
 		return
 	}
-	if rf.role == leader {
-		panic(fmt.Sprintf("raft: peer %d, leader in term %d, got InstallSnapshot from S%d in the same term",
-			rf.me, rf.currentTerm, args.LeaderId))
-	}
-	rf.becomeFollower(args.Term)
-	rf.resetElectionTimer()
 	reply.Installed = true
 	if args.LastIncludedIndex <= rf.commitIndex {
 		rf.dlog(tSnapshot, "snapshot through %d from S%d: have committed %d already",
@@ -86,5 +78,5 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	rf.persist()
 	rf.dlog(tSnapshot, "installed snapshot through %d from S%d; log now (%d, %d]",
 		args.LastIncludedIndex, args.LeaderId, rf.log.snapshotIndex, rf.log.lastIndex())
-	rf.applyCond.Broadcast()
+	rf.deliverCond.Broadcast()
 }

@@ -7,26 +7,24 @@ package raft
 // and test_test.go rather than colliding with them.
 //
 // Beyond the course, the harness checks all the time, not only when a test
-// asks:
+// asks. The checks themselves are a monitor (monitor_test.go: one leader per
+// term, no term going back, applied agreement, gapless apply, snapshot
+// agreement), which this file feeds:
 //
-//   - At most one leader per term. A watcher goroutine polls GetState of every
-//     live peer every few milliseconds and remembers which peer claimed each
-//     term; a second claimant of the same term is a violation whenever it is
-//     seen. It also checks that a peer's term never goes back within one
-//     incarnation.
-//   - applyCh. Each message is checked as it arrives: a command must have the
-//     next index of this incarnation (gapless, in order, nothing twice) and be
-//     the same as what every peer, this one's earlier incarnations included,
-//     applied at that index; a snapshot must move the service forward and agree
-//     with everything applied so far at every index it covers.
-//   - Restarts. A restarted peer gets a copy of its persister, so the dead
-//     incarnation cannot write into the new one's state. Its snapshot, if any,
-//     is checked as above and becomes its applied prefix; what it applies after
-//     that is checked against what it applied before it crashed, since logs[i]
-//     survives crashes.
+//   - A watcher goroutine (monitor.watch) polls GetState of every running
+//     peer every 5 ms.
+//   - Each peer incarnation's applier hands the monitor every message from
+//     applyCh as it arrives. A snapshot is decoded here (the service's format:
+//     the index, then the commands 1..index) and checked there; applierSnap
+//     builds the service's snapshots from what the monitor saw applied.
+//   - Restarts. A restarted peer is a new incarnation and gets a copy of its
+//     persister, so the dead incarnation cannot write into the new one's
+//     state. Its snapshot, if any, is checked like a delivered one and becomes
+//     its applied prefix; what it applies after that is checked against what
+//     it applied before it crashed.
 //
-// The watcher and the appliers record violations; the test goroutine fails on
-// them at its next check (one, wait, nCommitted, checkOneLeader, checkTerms,
+// The monitor records violations; the test goroutine fails on them at its
+// next check (one, wait, nCommitted, checkOneLeader, checkTerms,
 // checkNoLeader), at end, or at cleanup. Every failure names the peers, terms
 // and indexes involved, describes every peer, and gives the network seed and
 // the command line that replays it.
@@ -55,11 +53,10 @@ const SnapShotInterval = 10
 
 // peerRun is one incarnation of a peer, from start1 to crash1.
 type peerRun struct {
-	gen         int // incarnation number, unique in the cluster
-	rf          *Raft
-	applyCh     chan ApplyMsg
-	done        chan struct{} // closed when the incarnation is crashed: its applier stops
-	lastApplied int           // guarded by cfg.mu: last index this incarnation applied
+	inc     *incarnation // the monitor's view of it
+	rf      *Raft
+	applyCh chan ApplyMsg
+	done    chan struct{} // closed when the incarnation is crashed: its applier stops
 }
 
 type config struct {
@@ -71,17 +68,14 @@ type config struct {
 	start    time.Time
 	finished atomic.Bool // set by cleanup: helpers running in goroutines give up
 
+	mon *monitor // the continuous checks, and what every peer applied
+
 	mu        sync.Mutex
 	rafts     []*Raft    // nil while crashed
 	runs      []*peerRun // current incarnation of each peer, nil while crashed
 	connected []bool
 	saved     []*Persister
-	endnames  [][]string    // endnames[i][j]: i's end to j, fresh per incarnation of i
-	gens      int           // incarnations started
-	logs      []map[int]any // logs[i][index]: what peer i applied there, in any incarnation
-	maxIndex  int           // highest index applied by anyone
-	errs      []string      // violations recorded by the watcher and the appliers
-	errSeen   map[string]bool
+	endnames  [][]string // endnames[i][j]: i's end to j, fresh per incarnation of i
 
 	appliers  sync.WaitGroup
 	watchStop chan struct{}
@@ -107,13 +101,12 @@ func make_config(t *testing.T, n int, unreliable bool, snapshot bool) *config {
 		rand:      rand.New(rand.NewPCG(uint64(net.Seed()), 1)),
 		n:         n,
 		start:     time.Now(),
+		mon:       newMonitor(n),
 		rafts:     make([]*Raft, n),
 		runs:      make([]*peerRun, n),
 		connected: make([]bool, n),
 		saved:     make([]*Persister, n),
 		endnames:  make([][]string, n),
-		logs:      make([]map[int]any, n),
-		errSeen:   map[string]bool{},
 		watchStop: make(chan struct{}),
 		watchDone: make(chan struct{}),
 	}
@@ -127,13 +120,15 @@ func make_config(t *testing.T, n int, unreliable bool, snapshot bool) *config {
 		applier = cfg.applierSnap
 	}
 	for i := range n {
-		cfg.logs[i] = map[int]any{}
 		cfg.start1(i, applier)
 	}
 	for i := range n {
 		cfg.connect(i)
 	}
-	go cfg.watchLeaders()
+	go func() {
+		defer close(cfg.watchDone)
+		cfg.mon.watch(cfg.watchStop)
+	}()
 	return cfg
 }
 
@@ -147,32 +142,10 @@ func (cfg *config) fatalf(format string, args ...any) {
 		fmt.Sprintf(format, args...), cfg.describe(), cfg.seed, labrpc.SeedEnv, cfg.seed, cfg.t.Name())
 }
 
-// record notes a violation seen by a harness goroutine, once per message.
-// Caller holds cfg.mu.
-func (cfg *config) recordLocked(msg string) {
-	if cfg.errSeen[msg] || len(cfg.errs) >= 20 {
-		return
-	}
-	cfg.errSeen[msg] = true
-	cfg.errs = append(cfg.errs, fmt.Sprintf("%.3fs: %s", time.Since(cfg.start).Seconds(), msg))
-}
-
-func (cfg *config) record(msg string) {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	cfg.recordLocked(msg)
-}
-
-func (cfg *config) violations() []string {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	return slices.Clone(cfg.errs)
-}
-
-// checkErrors fails the test if the watcher or an applier saw a violation.
+// checkErrors fails the test if the monitor saw a violation.
 func (cfg *config) checkErrors() {
 	cfg.t.Helper()
-	if errs := cfg.violations(); len(errs) > 0 {
+	if errs := cfg.mon.violations(); len(errs) > 0 {
 		cfg.fatalf("the harness saw %d violation(s):\n    %s", len(errs), strings.Join(errs, "\n    "))
 	}
 }
@@ -182,13 +155,14 @@ func (cfg *config) checkErrors() {
 func (cfg *config) describe() string {
 	cfg.mu.Lock()
 	rafts, connected := slices.Clone(cfg.rafts), slices.Clone(cfg.connected)
+	runs := slices.Clone(cfg.runs)
+	cfg.mu.Unlock()
 	applied := make([]int, cfg.n)
-	for i, run := range cfg.runs {
+	for i, run := range runs {
 		if run != nil {
-			applied[i] = run.lastApplied
+			applied[i] = cfg.mon.appliedThrough(run.inc)
 		}
 	}
-	cfg.mu.Unlock()
 	var parts []string
 	for i, rf := range rafts {
 		if rf == nil {
@@ -212,60 +186,7 @@ func (cfg *config) describe() string {
 	return strings.Join(parts, "; ")
 }
 
-// short formats a command for a message: RPCBytes commands are 5000 bytes.
-func short(v any) string {
-	s := fmt.Sprintf("%v", v)
-	if len(s) > 24 {
-		return s[:20] + fmt.Sprintf("...(%d bytes)", len(s))
-	}
-	return s
-}
-
-// ---- The continuous checks ----
-
-// watchLeaders polls every live peer until cleanup, checking that no two
-// peers claim to lead the same term and that no peer's term goes back. Two
-// GetState calls are not one atomic view, but two peers claiming the same
-// term is a violation at whatever times they claim it.
-func (cfg *config) watchLeaders() {
-	defer close(cfg.watchDone)
-	leaderOf := map[int]int{} // term -> the peer seen leading it
-	type seen struct {
-		rf   *Raft
-		term int
-	}
-	last := make([]seen, cfg.n)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-cfg.watchStop:
-			return
-		case <-tick.C:
-		}
-		cfg.mu.Lock()
-		rafts := slices.Clone(cfg.rafts)
-		cfg.mu.Unlock()
-		for i, rf := range rafts {
-			if rf == nil {
-				continue
-			}
-			term, isLeader := rf.GetState()
-			if last[i].rf == rf && term < last[i].term {
-				cfg.record(fmt.Sprintf("S%d's term went back from %d to %d without a restart", i, last[i].term, term))
-			}
-			last[i] = seen{rf, term}
-			if !isLeader {
-				continue
-			}
-			if other, ok := leaderOf[term]; !ok {
-				leaderOf[term] = i
-			} else if other != i {
-				cfg.record(fmt.Sprintf("two leaders in term %d: S%d and S%d", term, other, i))
-			}
-		}
-	}
-}
+// ---- Appliers: the service side of each peer ----
 
 // applier reads one incarnation's applyCh for a service that never
 // snapshots.
@@ -280,6 +201,10 @@ func (cfg *config) applierSnap(i int, run *peerRun) {
 	cfg.applyLoop(i, run, true)
 }
 
+// applyLoop hands every message of run's applyCh to the monitor until run
+// is crashed. After a violation it keeps reading, so the peer is never
+// blocked on applyCh; anything that is neither a command nor a snapshot is
+// ignored, as in the course.
 func (cfg *config) applyLoop(i int, run *peerRun, snapshots bool) {
 	defer cfg.appliers.Done()
 	for {
@@ -291,122 +216,69 @@ func (cfg *config) applyLoop(i int, run *peerRun, snapshots bool) {
 		}
 		switch {
 		case m.CommandValid:
-			cfg.mu.Lock()
-			err := cfg.checkApply(i, run, m)
-			var snap []byte
-			if err == "" && snapshots && (m.CommandIndex+1)%SnapShotInterval == 0 {
-				snap = cfg.encodeSnapshot(i, m.CommandIndex)
+			err := cfg.mon.applied(run.inc, m.CommandIndex, m.Command)
+			if err == nil && snapshots && (m.CommandIndex+1)%SnapShotInterval == 0 {
+				run.rf.Snapshot(m.CommandIndex, encodeSnapshot(cfg.mon.appliedPrefix(i, m.CommandIndex)))
 			}
-			if err != "" {
-				cfg.recordLocked(err)
-			}
-			cfg.mu.Unlock()
-			if snap != nil {
-				run.rf.Snapshot(m.CommandIndex, snap)
-			}
+		case m.SnapshotValid && !snapshots:
+			cfg.mon.report(fmt.Sprintf("S%d delivered a snapshot through %d, but its service never took one", i, m.SnapshotIndex))
 		case m.SnapshotValid:
-			cfg.mu.Lock()
-			if !snapshots {
-				cfg.recordLocked(fmt.Sprintf("S%d delivered a snapshot through %d, but its service never took one", i, m.SnapshotIndex))
-			} else if err := cfg.ingestSnap(i, run, m.Snapshot, m.SnapshotIndex); err != "" {
-				cfg.recordLocked(err)
-			}
-			cfg.mu.Unlock()
+			cfg.takeSnapshot(i, run, m.Snapshot, m.SnapshotIndex)
 		}
-		// Anything else is ignored, as in the course. After an error the
-		// loop keeps reading, so the peer is never blocked on applyCh.
 	}
 }
 
-// checkApply checks and records a command delivered by incarnation run of
-// peer i. It returns a description of the violation, or "". Caller holds
-// cfg.mu.
-func (cfg *config) checkApply(i int, run *peerRun, m ApplyMsg) string {
-	idx := m.CommandIndex
+// takeSnapshot decodes a snapshot of peer i, delivered on applyCh with
+// index (or read from its persister at restart, index -1), and hands it to
+// the monitor, which checks it and makes it the incarnation's applied
+// prefix. It returns the violation, or nil; the monitor has recorded it.
+func (cfg *config) takeSnapshot(i int, run *peerRun, snapshot []byte, index int) error {
+	cmds, err := decodeSnapshot(snapshot)
 	switch {
-	case idx <= run.lastApplied:
-		return fmt.Sprintf("S%d (incarnation %d) applied index %d again or out of order: it had applied through %d",
-			i, run.gen, idx, run.lastApplied)
-	case idx > run.lastApplied+1:
-		return fmt.Sprintf("S%d (incarnation %d) applied index %d after %d: indexes %d..%d were skipped",
-			i, run.gen, idx, run.lastApplied, run.lastApplied+1, idx-1)
+	case err != nil:
+		err = fmt.Errorf("S%d: snapshot (index %d, %d bytes): %v", i, index, len(snapshot), err)
+	case index != -1 && index != len(cmds):
+		err = fmt.Errorf("S%d: snapshot delivered with index %d holds the service's state through %d", i, index, len(cmds))
+	default:
+		return cfg.mon.snapshot(run.inc, cmds)
 	}
-	for j, lg := range cfg.logs {
-		if old, ok := lg[idx]; ok && old != m.Command {
-			if j == i {
-				return fmt.Sprintf("S%d (incarnation %d) applied %s at index %d, but applied %s there before it crashed",
-					i, run.gen, short(m.Command), idx, short(old))
-			}
-			return fmt.Sprintf("index %d: S%d applied %s but S%d applied %s", idx, i, short(m.Command), j, short(old))
-		}
-	}
-	cfg.logs[i][idx] = m.Command
-	run.lastApplied = idx
-	cfg.maxIndex = max(cfg.maxIndex, idx)
-	return ""
+	cfg.mon.report(err.Error())
+	return err
 }
 
-// encodeSnapshot makes peer i's service snapshot through index: the index,
-// then the commands at 1..index. Caller holds cfg.mu.
-func (cfg *config) encodeSnapshot(i, index int) []byte {
-	xlog := make([]any, index)
-	for j := 1; j <= index; j++ {
-		xlog[j-1] = cfg.logs[i][j]
-	}
+// encodeSnapshot is the service's snapshot of cmds, the commands at
+// 1..len(cmds): the index, then the commands.
+func encodeSnapshot(cmds []any) []byte {
 	var buf bytes.Buffer
 	e := labgob.NewEncoder(&buf)
-	if err := e.Encode(index); err != nil {
+	if err := e.Encode(len(cmds)); err != nil {
 		panic(err)
 	}
-	if err := e.Encode(xlog); err != nil {
+	if err := e.Encode(cmds); err != nil {
 		panic(err)
 	}
 	return buf.Bytes()
 }
 
-// ingestSnap checks a snapshot of peer i, delivered on applyCh with index
-// (or read from its persister at restart, index -1), against what every peer
-// has applied, and makes it the incarnation's applied prefix. It returns a
-// description of the violation, or "". Caller holds cfg.mu.
-func (cfg *config) ingestSnap(i int, run *peerRun, snapshot []byte, index int) string {
+// decodeSnapshot returns the commands a snapshot made by encodeSnapshot
+// holds, or says why the bytes are not one.
+func decodeSnapshot(snapshot []byte) ([]any, error) {
 	if len(snapshot) == 0 {
-		return fmt.Sprintf("S%d: empty snapshot (index %d)", i, index)
+		return nil, errors.New("empty")
 	}
 	d := labgob.NewDecoder(bytes.NewReader(snapshot))
 	var last int
-	var xlog []any
+	var cmds []any
 	if err := d.Decode(&last); err != nil {
-		return fmt.Sprintf("S%d: cannot decode the index of its snapshot (%d bytes): %v", i, len(snapshot), err)
+		return nil, fmt.Errorf("cannot decode its index: %v", err)
 	}
-	if err := d.Decode(&xlog); err != nil {
-		return fmt.Sprintf("S%d: cannot decode the commands of its snapshot through %d: %v", i, last, err)
+	if err := d.Decode(&cmds); err != nil {
+		return nil, fmt.Errorf("cannot decode its commands through %d: %v", last, err)
 	}
-	if len(xlog) != last {
-		return fmt.Sprintf("S%d: snapshot through %d holds %d commands", i, last, len(xlog))
+	if len(cmds) != last {
+		return nil, fmt.Errorf("through %d, but holds %d commands", last, len(cmds))
 	}
-	if index != -1 {
-		if index != last {
-			return fmt.Sprintf("S%d: snapshot delivered with index %d holds the service's state through %d", i, index, last)
-		}
-		if last <= run.lastApplied {
-			return fmt.Sprintf("S%d (incarnation %d) delivered a snapshot through %d after applying through %d: the service would go back",
-				i, run.gen, last, run.lastApplied)
-		}
-	}
-	for k, v := range xlog {
-		for j, lg := range cfg.logs {
-			if old, ok := lg[k+1]; ok && old != v {
-				return fmt.Sprintf("S%d's snapshot through %d holds %s at index %d, but S%d applied %s there",
-					i, last, short(v), k+1, j, short(old))
-			}
-		}
-	}
-	for k, v := range xlog {
-		cfg.logs[i][k+1] = v
-	}
-	run.lastApplied = last
-	cfg.maxIndex = max(cfg.maxIndex, last)
-	return ""
+	return cmds, nil
 }
 
 // ---- Peers and the network ----
@@ -425,6 +297,7 @@ func (cfg *config) crash1(i int) {
 	cfg.rafts[i], cfg.runs[i] = nil, nil
 	cfg.mu.Unlock()
 	if run != nil {
+		cfg.mon.stopped(run.inc)
 		run.rf.Kill()
 		close(run.done)
 	}
@@ -437,19 +310,15 @@ func (cfg *config) start1(i int, applier func(int, *peerRun)) {
 	cfg.t.Helper()
 	cfg.crash1(i)
 
-	cfg.mu.Lock()
-	cfg.gens++
-	gen := cfg.gens
-	cfg.mu.Unlock()
+	run := &peerRun{inc: cfg.mon.incarnate(i), applyCh: make(chan ApplyMsg), done: make(chan struct{})}
 	names := make([]string, cfg.n)
 	ends := make([]*labrpc.ClientEnd, cfg.n)
 	for j := range cfg.n {
-		names[j] = fmt.Sprintf("S%d->S%d#%d", i, j, gen)
+		names[j] = fmt.Sprintf("S%d->S%d#%d", i, j, run.inc.gen)
 		ends[j] = cfg.net.MakeEnd(names[j])
 		cfg.net.Connect(names[j], j)
 	}
 
-	run := &peerRun{gen: gen, applyCh: make(chan ApplyMsg), done: make(chan struct{})}
 	cfg.mu.Lock()
 	cfg.endnames[i] = names
 	if cfg.saved[i] == nil {
@@ -458,20 +327,19 @@ func (cfg *config) start1(i int, applier func(int, *peerRun)) {
 		cfg.saved[i] = cfg.saved[i].Copy()
 	}
 	persister := cfg.saved[i]
-	var err string
+	cfg.mu.Unlock()
 	if snap := persister.ReadSnapshot(); len(snap) > 0 {
 		// The service restores itself from the snapshot, as a KV server would.
-		err = cfg.ingestSnap(i, run, snap, -1)
-	}
-	cfg.mu.Unlock()
-	if err != "" {
-		cfg.fatalf("restarting S%d: %s", i, err)
+		if err := cfg.takeSnapshot(i, run, snap, -1); err != nil {
+			cfg.fatalf("restarting S%d: %v", i, err)
+		}
 	}
 
 	run.rf = Make(ends, i, persister, run.applyCh)
 	cfg.mu.Lock()
 	cfg.rafts[i], cfg.runs[i] = run.rf, run
 	cfg.mu.Unlock()
+	cfg.mon.running(run.inc, run.rf)
 	cfg.appliers.Add(1)
 	go applier(i, run)
 
@@ -631,20 +499,10 @@ func (cfg *config) checkNoLeader() {
 }
 
 // committed returns how many peers applied index, the command there, and
-// which peers. The appliers have checked that they agree. Safe in any
+// which peers. The monitor has checked that they agree. Safe in any
 // goroutine.
 func (cfg *config) committed(index int) (int, any, []int) {
-	cfg.mu.Lock()
-	defer cfg.mu.Unlock()
-	var cmd any
-	var who []int
-	for i, lg := range cfg.logs {
-		if c, ok := lg[index]; ok {
-			cmd = c
-			who = append(who, i)
-		}
-	}
-	return len(who), cmd, who
+	return cfg.mon.committed(index)
 }
 
 // nCommitted returns how many peers applied index, and the command there.
@@ -707,7 +565,7 @@ func (cfg *config) tryOne(cmd any, expectedServers int, retry bool) (int, error)
 	next := 0
 	var attempts []string
 	for time.Since(t0) < 10*time.Second && !cfg.finished.Load() {
-		if len(cfg.violations()) > 0 {
+		if len(cfg.mon.violations()) > 0 {
 			return -1, errors.New("stopped: the harness saw a violation")
 		}
 		index, leader, term := -1, -1, -1
@@ -739,9 +597,9 @@ func (cfg *config) tryOne(cmd any, expectedServers int, retry bool) (int, error)
 		}
 		nd, cmd1, who := cfg.committed(index)
 		attempt := fmt.Sprintf("S%d, leader of term %d, put it at index %d; 2s later %d peers %v had applied index %d (command %s)",
-			leader, term, index, nd, who, index, short(cmd1))
+			leader, term, index, nd, who, index, cmdString(cmd1))
 		if !retry {
-			return -1, fmt.Errorf("one(%s): no agreement of %d peers: %s", short(cmd), expectedServers, attempt)
+			return -1, fmt.Errorf("one(%s): no agreement of %d peers: %s", cmdString(cmd), expectedServers, attempt)
 		}
 		attempts = append(attempts, attempt)
 	}
@@ -752,10 +610,10 @@ func (cfg *config) tryOne(cmd any, expectedServers int, retry bool) (int, error)
 		attempts = attempts[len(attempts)-3:]
 	}
 	if len(attempts) == 0 {
-		return -1, fmt.Errorf("one(%s): no connected peer accepted Start for 10s", short(cmd))
+		return -1, fmt.Errorf("one(%s): no connected peer accepted Start for 10s", cmdString(cmd))
 	}
 	return -1, fmt.Errorf("one(%s): no agreement of %d peers within 10s; last attempts:\n    %s",
-		short(cmd), expectedServers, strings.Join(attempts, "\n    "))
+		cmdString(cmd), expectedServers, strings.Join(attempts, "\n    "))
 }
 
 // ---- Test life cycle ----
@@ -766,9 +624,7 @@ func (cfg *config) begin(description string) {
 	cfg.t0 = time.Now()
 	cfg.rpcs0 = cfg.rpcTotal()
 	cfg.bytes0 = cfg.bytesTotal()
-	cfg.mu.Lock()
-	cfg.maxIndex0 = cfg.maxIndex
-	cfg.mu.Unlock()
+	cfg.maxIndex0 = cfg.mon.highest()
 }
 
 // end checks for violations and prints the course's summary line: seconds,
@@ -780,9 +636,7 @@ func (cfg *config) end() {
 	if cfg.t.Failed() {
 		return
 	}
-	cfg.mu.Lock()
-	ncmds := cfg.maxIndex - cfg.maxIndex0
-	cfg.mu.Unlock()
+	ncmds := cfg.mon.highest() - cfg.maxIndex0
 	secs := time.Since(cfg.t0).Seconds()
 	nrpc := cfg.rpcTotal() - cfg.rpcs0
 	nbytes := cfg.bytesTotal() - cfg.bytes0
@@ -809,6 +663,7 @@ func (cfg *config) cleanup() {
 		cfg.mu.Unlock()
 		for _, run := range runs {
 			if run != nil {
+				cfg.mon.stopped(run.inc)
 				run.rf.Kill()
 				close(run.done)
 			}
@@ -823,7 +678,7 @@ func (cfg *config) cleanup() {
 		if !waitFor(appliers, 5*time.Second) {
 			cfg.t.Errorf("the appliers did not stop within 5s: a peer's Snapshot is blocked (network seed %d)", cfg.seed)
 		}
-		if errs := cfg.violations(); len(errs) > 0 && !cfg.t.Failed() {
+		if errs := cfg.mon.violations(); len(errs) > 0 && !cfg.t.Failed() {
 			cfg.t.Errorf("the harness saw %d violation(s):\n    %s\n  network seed %d",
 				len(errs), strings.Join(errs, "\n    "), cfg.seed)
 		}

@@ -217,29 +217,54 @@ func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply
 	if !rf.admitFromLeader(args.Term, args.LeaderId, args.validate(len(rf.peers)), &reply.Term, "AppendEntries") {
 		return
 	}
+	prev, entries, ok := rf.matchPrev(args, reply)
+	if !ok {
+		return
+	}
+	rf.appendNew(prev, entries, args.LeaderId)
+	reply.Success = true
+	// Commit no further than what this RPC showed to match the leader.
+	if newCommit := min(args.LeaderCommit, prev+len(entries)); newCommit > rf.commitIndex {
+		rf.dlog(tCommit, "commit %d -> %d (leader S%d)", rf.commitIndex, newCommit, args.LeaderId)
+		rf.commitIndex = newCommit
+		rf.deliverCond.Broadcast()
+	}
+}
 
-	prev, entries := args.PrevLogIndex, args.Entries
-	if prev < rf.log.snapshotIndex {
+// matchPrev is AppendEntries' consistency check (§5.3): it returns the
+// request's entries that fall after this peer's snapshot, and the index
+// just before them, which matches the leader's log. A rejection (ok false)
+// fills in the fast-backup fields; a request wholly inside the snapshot
+// succeeds with nothing to do. Caller holds rf.mu.
+func (rf *Raft) matchPrev(args *AppendEntriesArgs, reply *AppendEntriesReply) (prev int, entries []Entry, ok bool) {
+	prev, entries = args.PrevLogIndex, args.Entries
+	switch {
+	case prev < rf.log.snapshotIndex:
 		// The start is in our snapshot, so committed, so it matches.
 		skip := min(rf.log.snapshotIndex-prev, len(entries))
 		prev, entries = prev+skip, entries[skip:]
 		if prev < rf.log.snapshotIndex {
 			reply.Success = true // everything sent is in the snapshot already
-			return
+			return 0, nil, false
 		}
-	} else if prev > rf.log.lastIndex() {
+	case prev > rf.log.lastIndex():
 		reply.XTerm, reply.XLen = -1, rf.log.lastIndex()+1
 		rf.dlog(tAppend, "reject from S%d: prev %d past our last %d", args.LeaderId, prev, rf.log.lastIndex())
-		return
-	} else if t := rf.log.term(prev); t != args.PrevLogTerm {
+		return 0, nil, false
+	case rf.log.term(prev) != args.PrevLogTerm:
+		t := rf.log.term(prev)
 		reply.XTerm, reply.XIndex, reply.XLen = t, rf.log.firstIndexOfTerm(prev), rf.log.lastIndex()+1
 		rf.dlog(tAppend, "reject from S%d: prev %d has term %d, not %d", args.LeaderId, prev, t, args.PrevLogTerm)
-		return
+		return 0, nil, false
 	}
+	return prev, entries, true
+}
 
-	// Append what is new. Truncate only at a real conflict: a delayed,
-	// older AppendEntries must not erase entries we already hold.
-	changed := false
+// appendNew stores the entries that follow index prev, which matches the
+// leader, and persists if that changed the log. It truncates only at a
+// real conflict: a delayed, older AppendEntries must not erase entries this
+// peer already holds. Caller holds rf.mu.
+func (rf *Raft) appendNew(prev int, entries []Entry, leaderId int) {
 	for k, e := range entries {
 		i := prev + 1 + k
 		if i <= rf.log.lastIndex() {
@@ -248,24 +273,13 @@ func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply
 			}
 			if i <= rf.commitIndex {
 				panic(fmt.Sprintf("raft: peer %d term %d: leader S%d conflicts at committed index %d (commit %d)",
-					rf.me, rf.currentTerm, args.LeaderId, i, rf.commitIndex))
+					rf.me, rf.currentTerm, leaderId, i, rf.commitIndex))
 			}
 			rf.log.truncateFrom(i)
 		}
 		rf.log.append(entries[k:]...)
-		changed = true
-		break
-	}
-	if changed {
 		rf.persist()
-		rf.dlog(tAppend, "from S%d: log now through %d", args.LeaderId, rf.log.lastIndex())
-	}
-	reply.Success = true
-
-	// Commit no further than what this RPC showed to match the leader.
-	if newCommit := min(args.LeaderCommit, prev+len(entries)); newCommit > rf.commitIndex {
-		rf.dlog(tCommit, "commit %d -> %d (leader S%d)", rf.commitIndex, newCommit, args.LeaderId)
-		rf.commitIndex = newCommit
-		rf.deliverCond.Broadcast()
+		rf.dlog(tAppend, "from S%d: log now through %d", leaderId, rf.log.lastIndex())
+		return
 	}
 }

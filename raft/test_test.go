@@ -345,67 +345,90 @@ func TestConcurrentStarts3B(t *testing.T) {
 	defer cfg.cleanup()
 	cfg.begin("Test (3B): concurrent Start()s")
 
-	var success bool
-loop:
+	tryInOneTerm(cfg, func() bool { return concurrentStartsCommit(cfg) })
+	cfg.end()
+}
+
+// tryInOneTerm runs attempt up to 5 times, 3 s apart, until it returns
+// true. An attempt returns false when the term changed under it, so that
+// what it measured does not count; five such fail the test, as in the
+// course.
+func tryInOneTerm(cfg *config, attempt func() bool) {
+	cfg.t.Helper()
 	for try := range 5 {
 		if try > 0 {
 			// Give the cluster time to settle after a term change.
 			time.Sleep(3 * time.Second)
 		}
-		leader := cfg.checkOneLeader()
-		rf := cfg.peer(leader)
-		_, term, ok := rf.Start(1)
+		if attempt() {
+			return
+		}
+	}
+	cfg.fatalf("the term changed too often: 5 tries")
+}
+
+// concurrentStartsCommit is one try of TestConcurrentStarts3B: the leader
+// is given five commands at once, from five goroutines, and every one it
+// accepted in its term must commit. It returns false if the term changed.
+func concurrentStartsCommit(cfg *config) bool {
+	cfg.t.Helper()
+	const iters = 5
+	leader := cfg.checkOneLeader()
+	rf := cfg.peer(leader)
+	_, term, ok := rf.Start(1)
+	if !ok {
+		return false // leader moved on quickly
+	}
+	indexes := startConcurrently(rf, term, iters)
+	for j := range cfg.n {
+		if t, _ := cfg.peer(j).GetState(); t != term {
+			return false // term changed: the Starts may not commit
+		}
+	}
+
+	var cmds []int
+	for _, index := range indexes {
+		cmd := cfg.wait(index, cfg.n, term)
+		ix, ok := cmd.(int)
 		if !ok {
-			continue // leader moved on quickly
+			cfg.fatalf("index %d holds %v (%T), expected an int command", index, cmd, cmd)
 		}
-
-		const iters = 5
-		var wg sync.WaitGroup
-		is := make(chan int, iters)
-		for ii := range iters {
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				index, term1, ok := rf.Start(100 + i)
-				if term1 != term || !ok {
-					return
-				}
-				is <- index
-			}(ii)
+		if ix == -1 {
+			return false // peers moved to a later term
 		}
-		wg.Wait()
-		close(is)
-
-		for j := range servers {
-			if t, _ := cfg.peer(j).GetState(); t != term {
-				continue loop // term changed: the Starts may not commit
-			}
-		}
-
-		var cmds []int
-		for index := range is {
-			cmd := cfg.wait(index, servers, term)
-			ix, ok := cmd.(int)
-			if !ok {
-				cfg.fatalf("index %d holds %v (%T), expected an int command", index, cmd, cmd)
-			}
-			if ix == -1 {
-				continue loop // peers moved to a later term
-			}
-			cmds = append(cmds, ix)
-		}
-		for ii := range iters {
-			if x := 100 + ii; !slices.Contains(cmds, x) {
-				cfg.fatalf("command %d, started in term %d by S%d, is missing from the committed %v", x, term, leader, cmds)
-			}
-		}
-		success = true
-		break
+		cmds = append(cmds, ix)
 	}
-	if !success {
-		cfg.fatalf("the term changed too often: 5 tries")
+	for ii := range iters {
+		if x := 100 + ii; !slices.Contains(cmds, x) {
+			cfg.fatalf("command %d, started in term %d by S%d, is missing from the committed %v", x, term, leader, cmds)
+		}
 	}
-	cfg.end()
+	return true
+}
+
+// startConcurrently calls rf.Start(100+i) for i in 0..n-1, each from its
+// own goroutine, and returns the indexes of those rf accepted in term.
+func startConcurrently(rf *Raft, term int, n int) []int {
+	var wg sync.WaitGroup
+	is := make(chan int, n)
+	for ii := range n {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			index, term1, ok := rf.Start(100 + i)
+			if term1 != term || !ok {
+				return
+			}
+			is <- index
+		}(ii)
+	}
+	wg.Wait()
+	close(is)
+	var indexes []int
+	for index := range is {
+		indexes = append(indexes, index)
+	}
+	return indexes
 }
 
 // TestRejoin3B: a partitioned leader with uncommitted entries rejoins and
@@ -511,88 +534,83 @@ func TestCount3B(t *testing.T) {
 	defer cfg.cleanup()
 	cfg.begin("Test (3B): RPC counts aren't too high")
 
-	rpcs := func() (n int) {
-		for j := range servers {
-			n += cfg.rpcCount(j)
-		}
-		return
-	}
-
 	leader := cfg.checkOneLeader()
-	total1 := rpcs()
-	if total1 > 30 || total1 < 1 {
+	if total1 := rpcsSoFar(cfg); total1 > 30 || total1 < 1 {
 		cfg.fatalf("%d RPCs to elect the first leader S%d, expected 1..30; by method %v",
 			total1, leader, cfg.net.MethodStats())
 	}
 
 	var total2 int
-	var success bool
-loop:
-	for try := range 5 {
-		if try > 0 {
-			time.Sleep(3 * time.Second) // let the cluster settle
-		}
-		leader = cfg.checkOneLeader()
-		total1 = rpcs()
-		stats1 := cfg.net.MethodStats()
-
-		const iters = 10
-		starti, term, ok := cfg.peer(leader).Start(1)
-		if !ok {
-			continue // leader moved on quickly
-		}
-		var cmds []int
-		for i := 1; i < iters+2; i++ {
-			x := int(cfg.rand.Int32())
-			cmds = append(cmds, x)
-			index1, term1, ok := cfg.peer(leader).Start(x)
-			if term1 != term || !ok {
-				continue loop // term changed while starting
-			}
-			if starti+i != index1 {
-				cfg.fatalf("leader S%d (term %d): Start #%d got index %d, expected %d", leader, term, i, index1, starti+i)
-			}
-		}
-		for i := 1; i < iters+1; i++ {
-			cmd := cfg.wait(starti+i, servers, term)
-			if ix, ok := cmd.(int); !ok || ix != cmds[i-1] {
-				if ix == -1 {
-					continue loop // term changed
-				}
-				cfg.fatalf("index %d holds %v, expected %d (commands started %v)", starti+i, cmd, cmds[i-1], cmds)
-			}
-		}
-
-		failed := false
-		total2 = 0
-		for j := range servers {
-			if t, _ := cfg.peer(j).GetState(); t != term {
-				failed = true // term changed: the count is not comparable
-			}
-			total2 += cfg.rpcCount(j)
-		}
-		if failed {
-			continue loop
-		}
-		if total2-total1 > (iters+1+3)*3 {
-			cfg.fatalf("%d RPCs for %d commands, expected at most %d; by method %s",
-				total2-total1, iters, (iters+1+3)*3, statsDiff(stats1, cfg.net.MethodStats()))
-		}
-		success = true
-		break
-	}
-	if !success {
-		cfg.fatalf("the term changed too often: 5 tries")
-	}
+	tryInOneTerm(cfg, func() (ok bool) {
+		total2, ok = countAgreementRPCs(cfg)
+		return ok
+	})
 
 	stats2 := cfg.net.MethodStats()
 	time.Sleep(RaftElectionTimeout)
-	total3 := rpcs()
-	if total3-total2 > 3*20 {
+	if total3 := rpcsSoFar(cfg); total3-total2 > 3*20 {
 		cfg.fatalf("%d RPCs in one idle second, expected at most %d; by method %s",
 			total3-total2, 3*20, statsDiff(stats2, cfg.net.MethodStats()))
 	}
 	cfg.end()
+}
+
+// rpcsSoFar returns how many RPCs every peer has received.
+func rpcsSoFar(cfg *config) (n int) {
+	for j := range cfg.n {
+		n += cfg.rpcCount(j)
+	}
+	return n
+}
+
+// countAgreementRPCs is one try of TestCount3B's agreement part: the leader
+// is given 11 commands, the first 10 must commit, and that must take at
+// most (10+1+3) RPCs per peer. It returns the RPC count at its end, or
+// false if the term changed (the count is then not comparable).
+func countAgreementRPCs(cfg *config) (int, bool) {
+	cfg.t.Helper()
+	const iters = 10
+	leader := cfg.checkOneLeader()
+	total1 := rpcsSoFar(cfg)
+	stats1 := cfg.net.MethodStats()
+
+	starti, term, ok := cfg.peer(leader).Start(1)
+	if !ok {
+		return 0, false // leader moved on quickly
+	}
+	var cmds []int
+	for i := 1; i < iters+2; i++ {
+		x := int(cfg.rand.Int32())
+		cmds = append(cmds, x)
+		index1, term1, ok := cfg.peer(leader).Start(x)
+		if term1 != term || !ok {
+			return 0, false // term changed while starting
+		}
+		if starti+i != index1 {
+			cfg.fatalf("leader S%d (term %d): Start #%d got index %d, expected %d", leader, term, i, index1, starti+i)
+		}
+	}
+	for i := 1; i < iters+1; i++ {
+		cmd := cfg.wait(starti+i, cfg.n, term)
+		if ix, ok := cmd.(int); !ok || ix != cmds[i-1] {
+			if ix == -1 {
+				return 0, false // term changed
+			}
+			cfg.fatalf("index %d holds %v, expected %d (commands started %v)", starti+i, cmd, cmds[i-1], cmds)
+		}
+	}
+
+	for j := range cfg.n {
+		if t, _ := cfg.peer(j).GetState(); t != term {
+			return 0, false // term changed: the count is not comparable
+		}
+	}
+	total2 := rpcsSoFar(cfg)
+	if total2-total1 > (iters+1+3)*3 {
+		cfg.fatalf("%d RPCs for %d commands, expected at most %d; by method %s",
+			total2-total1, iters, (iters+1+3)*3, statsDiff(stats1, cfg.net.MethodStats()))
+	}
+	return total2, true
 }
 
 // ---- 3C: persistence ----
@@ -836,113 +854,168 @@ func internalChurn(t *testing.T, unreliable bool) {
 		cfg.begin("Test (3C): churn")
 	}
 
-	var stop atomic.Bool
-	type result struct {
-		values []int // commands this client saw committed
-		err    error
-	}
-	client := func(me int, ch chan<- result) {
-		r := rand.New(rand.NewPCG(uint64(cfg.seed), uint64(100+me)))
-		var res result
-		defer func() { ch <- res }()
-		for !stop.Load() && !cfg.finished.Load() {
-			x := r.Int()
-			index := -1
-			for i := range servers {
-				// Try them all: maybe one is the leader.
-				if rf := cfg.peer(i); rf != nil {
-					if index1, _, ok := rf.Start(x); ok {
-						index = index1
-					}
-				}
-			}
-			if index == -1 {
-				time.Sleep(time.Duration(79+me*17) * time.Millisecond)
-				continue
-			}
-			// Maybe the leader commits it, maybe not; don't wait forever.
-			for _, to := range []int{10, 20, 50, 100, 200} {
-				if nd, cmd, _ := cfg.committed(index); nd > 0 {
-					xx, ok := cmd.(int)
-					if !ok {
-						res.err = fmt.Errorf("client %d: index %d holds %v (%T), expected an int", me, index, cmd, cmd)
-						return
-					}
-					if xx == x {
-						res.values = append(res.values, x)
-					}
-					break
-				}
-				time.Sleep(time.Duration(to) * time.Millisecond)
-			}
-		}
-	}
-
-	const ncli = 3
-	results := make([]chan result, ncli)
-	for i := range ncli {
-		results[i] = make(chan result, 1)
-		go client(i, results[i])
-	}
-
+	clients := startChurnClients(cfg, 3)
 	for range 20 {
-		if cfg.rand.IntN(1000) < 200 {
-			cfg.disconnect(cfg.rand.IntN(servers))
-		}
-		if cfg.rand.IntN(1000) < 500 {
-			i := cfg.rand.IntN(servers)
-			if cfg.peer(i) == nil {
-				cfg.start1(i, cfg.applier)
-			}
-			cfg.connect(i)
-		}
-		if cfg.rand.IntN(1000) < 200 {
-			if i := cfg.rand.IntN(servers); cfg.peer(i) != nil {
-				cfg.crash1(i)
-			}
-		}
-		// Often enough that things have not settled between changes, rarely
-		// enough that the peers can often keep up: a bit under an election
-		// timeout.
-		time.Sleep(RaftElectionTimeout * 7 / 10)
+		churnOnce(cfg)
 	}
-
 	time.Sleep(RaftElectionTimeout)
 	cfg.setunreliable(false)
-	for i := range servers {
+	restartAndConnectAll(cfg)
+	seen := clients.stop()
+	time.Sleep(RaftElectionTimeout)
+	checkAppliedByAll(cfg, seen)
+	cfg.end()
+}
+
+// churnClients are internalChurn's clients, each in its own goroutine.
+type churnClients struct {
+	cfg     *config
+	halt    atomic.Bool
+	results []chan churnResult
+}
+
+// churnResult is what one client saw.
+type churnResult struct {
+	values []int // commands the client saw committed
+	err    error
+}
+
+// startChurnClients starts n clients, each with its own randomness drawn
+// from the test's seed.
+func startChurnClients(cfg *config, n int) *churnClients {
+	cc := &churnClients{cfg: cfg, results: make([]chan churnResult, n)}
+	for i := range n {
+		cc.results[i] = make(chan churnResult, 1)
+		go func() { cc.results[i] <- cc.run(i) }()
+	}
+	return cc
+}
+
+// run is client me: until stopped, it Starts a random command at every
+// live peer (maybe one leads) and, if one accepted it, waits a little for
+// its index to be applied, noting the command if it is the one applied.
+func (cc *churnClients) run(me int) churnResult {
+	cfg := cc.cfg
+	r := rand.New(rand.NewPCG(uint64(cfg.seed), uint64(100+me)))
+	var res churnResult
+	for !cc.halt.Load() && !cfg.finished.Load() {
+		x := r.Int()
+		index := startAtEveryPeer(cfg, x)
+		if index == -1 {
+			time.Sleep(time.Duration(79+me*17) * time.Millisecond)
+			continue
+		}
+		// Maybe the leader commits it, maybe not; don't wait forever.
+		cmd, applied := appliedSoon(cfg, index)
+		if !applied {
+			continue
+		}
+		xx, ok := cmd.(int)
+		if !ok {
+			res.err = fmt.Errorf("client %d: index %d holds %v (%T), expected an int", me, index, cmd, cmd)
+			return res
+		}
+		if xx == x {
+			res.values = append(res.values, x)
+		}
+	}
+	return res
+}
+
+// startAtEveryPeer offers cmd to every live peer and returns the index the
+// last one to accept it gave, or -1 if none did.
+func startAtEveryPeer(cfg *config, cmd any) int {
+	index := -1
+	for i := range cfg.n {
+		if rf := cfg.peer(i); rf != nil {
+			if index1, _, ok := rf.Start(cmd); ok {
+				index = index1
+			}
+		}
+	}
+	return index
+}
+
+// appliedSoon waits up to 380 ms for some peer to apply index, and returns
+// the command there.
+func appliedSoon(cfg *config, index int) (any, bool) {
+	for _, to := range []int{10, 20, 50, 100, 200} {
+		if nd, cmd, _ := cfg.committed(index); nd > 0 {
+			return cmd, true
+		}
+		time.Sleep(time.Duration(to) * time.Millisecond)
+	}
+	return nil, false
+}
+
+// stop stops the clients and returns every command they saw committed; a
+// client's error fails the test.
+func (cc *churnClients) stop() []int {
+	cc.cfg.t.Helper()
+	cc.halt.Store(true)
+	var values []int
+	for _, ch := range cc.results {
+		res := <-ch
+		if res.err != nil {
+			cc.cfg.fatalf("%v", res.err)
+		}
+		values = append(values, res.values...)
+	}
+	return values
+}
+
+// churnOnce maybe disconnects a peer, maybe restarts and connects one,
+// maybe crashes one, then lets a bit under an election timeout pass: often
+// enough that things have not settled between changes, rarely enough that
+// the peers can often keep up.
+func churnOnce(cfg *config) {
+	if cfg.rand.IntN(1000) < 200 {
+		cfg.disconnect(cfg.rand.IntN(cfg.n))
+	}
+	if cfg.rand.IntN(1000) < 500 {
+		i := cfg.rand.IntN(cfg.n)
 		if cfg.peer(i) == nil {
 			cfg.start1(i, cfg.applier)
 		}
 		cfg.connect(i)
 	}
-
-	stop.Store(true)
-	var values []int
-	for i := range ncli {
-		res := <-results[i]
-		if res.err != nil {
-			cfg.fatalf("%v", res.err)
+	if cfg.rand.IntN(1000) < 200 {
+		if i := cfg.rand.IntN(cfg.n); cfg.peer(i) != nil {
+			cfg.crash1(i)
 		}
-		values = append(values, res.values...)
 	}
+	time.Sleep(RaftElectionTimeout * 7 / 10)
+}
 
-	time.Sleep(RaftElectionTimeout)
-	lastIndex := cfg.one(cfg.rand.Int(), servers, true)
+// restartAndConnectAll restarts every crashed peer and connects every peer.
+func restartAndConnectAll(cfg *config) {
+	for i := range cfg.n {
+		if cfg.peer(i) == nil {
+			cfg.start1(i, cfg.applier)
+		}
+		cfg.connect(i)
+	}
+}
+
+// checkAppliedByAll commits one more command, waits for every peer to apply
+// every index up to it, and checks that each command in seen is among them.
+func checkAppliedByAll(cfg *config, seen []int) {
+	cfg.t.Helper()
+	lastIndex := cfg.one(cfg.rand.Int(), cfg.n, true)
 	really := map[int]bool{}
 	for index := 1; index <= lastIndex; index++ {
-		v := cfg.wait(index, servers, -1)
+		v := cfg.wait(index, cfg.n, -1)
 		vi, ok := v.(int)
 		if !ok {
 			cfg.fatalf("index %d holds %v (%T), expected an int", index, v, v)
 		}
 		really[vi] = true
 	}
-	for _, v := range values {
+	for _, v := range seen {
 		if !really[v] {
 			cfg.fatalf("a client saw %d committed, but it is not among the %d commands every peer applied", v, lastIndex)
 		}
 	}
-	cfg.end()
 }
 
 func TestReliableChurn3C(t *testing.T) {
@@ -968,57 +1041,69 @@ func snapcommon(t *testing.T, name string, disconnect bool, reliable bool, crash
 
 	cfg.one(cfg.rand.Int(), servers, true)
 	leader1 := cfg.checkOneLeader()
-
 	for i := range iters {
-		victim := (leader1 + 1) % servers
-		sender := leader1
-		if i%3 == 1 {
-			sender = (leader1 + 1) % servers
-			victim = leader1
-		}
-
-		if disconnect {
-			cfg.disconnect(victim)
-			cfg.one(cfg.rand.Int(), servers-1, true)
-		}
-		if crash {
-			cfg.crash1(victim)
-			cfg.one(cfg.rand.Int(), servers-1, true)
-		}
-
-		// Perhaps enough for a snapshot.
-		nn := SnapShotInterval/2 + cfg.rand.IntN(SnapShotInterval)
-		for range nn {
-			cfg.peer(sender).Start(cfg.rand.Int())
-		}
-
-		// Let the appliers catch up with the Starts.
-		if !disconnect && !crash {
-			// Every follower catches up, so that TestSnapshotBasic3D
-			// needs no InstallSnapshot.
-			cfg.one(cfg.rand.Int(), servers, true)
-		} else {
-			cfg.one(cfg.rand.Int(), servers-1, true)
-		}
-
-		if size := cfg.LogSize(); size >= MAXLOGSIZE {
-			cfg.fatalf("round %d: persisted Raft state is %d bytes, expected under %d: the log is not being trimmed",
-				i, size, MAXLOGSIZE)
-		}
-		if disconnect {
-			// The victim may be behind and need a snapshot.
-			cfg.connect(victim)
-			cfg.one(cfg.rand.Int(), servers, true)
-			leader1 = cfg.checkOneLeader()
-		}
-		if crash {
-			cfg.start1(victim, cfg.applierSnap)
-			cfg.connect(victim)
-			cfg.one(cfg.rand.Int(), servers, true)
-			leader1 = cfg.checkOneLeader()
-		}
+		leader1 = snapRound(cfg, i, leader1, disconnect, crash)
 	}
 	cfg.end()
+}
+
+// snapRound is round i of snapcommon, with leader1 the leader last seen:
+// the victim (usually a follower, every third round the leader) is
+// disconnected or crashed, if either is asked for; the sender (the other of
+// the two) is given enough commands for a snapshot, perhaps; the persisted
+// state must stay small; then the victim returns and catches up. It returns
+// the leader after the round.
+func snapRound(cfg *config, i, leader1 int, disconnect, crash bool) int {
+	cfg.t.Helper()
+	servers := cfg.n
+	victim := (leader1 + 1) % servers
+	sender := leader1
+	if i%3 == 1 {
+		sender = (leader1 + 1) % servers
+		victim = leader1
+	}
+
+	if disconnect {
+		cfg.disconnect(victim)
+		cfg.one(cfg.rand.Int(), servers-1, true)
+	}
+	if crash {
+		cfg.crash1(victim)
+		cfg.one(cfg.rand.Int(), servers-1, true)
+	}
+
+	// Perhaps enough for a snapshot.
+	nn := SnapShotInterval/2 + cfg.rand.IntN(SnapShotInterval)
+	for range nn {
+		cfg.peer(sender).Start(cfg.rand.Int())
+	}
+
+	// Let the appliers catch up with the Starts.
+	if !disconnect && !crash {
+		// Every follower catches up, so that TestSnapshotBasic3D
+		// needs no InstallSnapshot.
+		cfg.one(cfg.rand.Int(), servers, true)
+	} else {
+		cfg.one(cfg.rand.Int(), servers-1, true)
+	}
+
+	if size := cfg.LogSize(); size >= MAXLOGSIZE {
+		cfg.fatalf("round %d: persisted Raft state is %d bytes, expected under %d: the log is not being trimmed",
+			i, size, MAXLOGSIZE)
+	}
+	if disconnect {
+		// The victim may be behind and need a snapshot.
+		cfg.connect(victim)
+		cfg.one(cfg.rand.Int(), servers, true)
+		leader1 = cfg.checkOneLeader()
+	}
+	if crash {
+		cfg.start1(victim, cfg.applierSnap)
+		cfg.connect(victim)
+		cfg.one(cfg.rand.Int(), servers, true)
+		leader1 = cfg.checkOneLeader()
+	}
+	return leader1
 }
 
 func TestSnapshotBasic3D(t *testing.T) {

@@ -105,23 +105,25 @@ func TestNoLeaderWithoutMajority3A(t *testing.T) {
 	for k := range 3 {
 		cfg.disconnect((leader1 + k) % servers)
 	}
-	time.Sleep(2 * RaftElectionTimeout)
 	rest := []int{(leader1 + 3) % servers, (leader1 + 4) % servers}
+	asked := cfg.rpcCount(rest[0]) + cfg.rpcCount(rest[1])
+	time.Sleep(2 * RaftElectionTimeout)
 	cfg.checkNoLeader()
-	advanced := false
 	for i := range servers {
 		term, leader := cfg.peer(i).GetState()
 		if leader && (i != leader1 || term != term1) {
 			cfg.fatalf("S%d claims to lead term %d, but no majority was connected since term %d ended (old leader S%d)",
 				i, term, term1, leader1)
 		}
-		if slices.Contains(rest, i) && term > term1 {
-			advanced = true
+		// Pre-vote (doc.go): a peer that cannot win never raises its term.
+		if slices.Contains(rest, i) && term != term1 {
+			cfg.fatalf("S%d, in a minority, moved from term %d to %d: it cannot win, so it must not raise its term",
+				i, term1, term)
 		}
 	}
-	if !advanced {
-		cfg.fatalf("peers %v heard from no leader for %v but stayed in term %d: no election was attempted",
-			rest, 2*RaftElectionTimeout, term1)
+	if cfg.rpcCount(rest[0])+cfg.rpcCount(rest[1]) == asked {
+		cfg.fatalf("peers %v heard from no leader for %v but asked each other nothing: no election was attempted",
+			rest, 2*RaftElectionTimeout)
 	}
 
 	// One more follower gives a majority of three.

@@ -49,7 +49,7 @@ func BenchmarkStartToAppliedAll(b *testing.B) {
 		if !ok {
 			b.Fatalf("peer %d lost leadership", l)
 		}
-		c.waitApplied(index, nil)
+		c.mustApply(b, index)
 		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
@@ -77,7 +77,9 @@ func BenchmarkConcurrentStart16(b *testing.B) {
 				if !ok {
 					panic(fmt.Sprintf("peer %d lost leadership", l))
 				}
-				c.waitApplied(index, []int{l})
+				if applied, ok := c.waitApplied(index, []int{l}); !ok {
+					panic(fmt.Sprintf("leader %d did not apply %d within 10 s; applied by peer: %v", l, index, applied))
+				}
 			}
 		}(g)
 	}

@@ -46,9 +46,10 @@
 // unlocks, calls, relocks, and then acts on the reply only if the term and
 // role are still those the request was sent in (otherwise the reply is
 // dropped). The gates are in roles.go: every request passes admit (and
-// AppendEntries and InstallSnapshot admitFromLeader), every reply
+// AppendEntries and InstallSnapshot admitFromLeader), except a pre-vote
+// request, which changes nothing, not even the term; every reply passes
 // replyCurrent (leaders' replies through acceptReply, which also ends the
-// RPC's bookkeeping), and all of them go through observeTerm, the one place
+// RPC's bookkeeping); and all of them go through observeTerm, the one place
 // that applies "if RPC request or response contains term T > currentTerm:
 // set currentTerm = T, convert to follower". Roles change only in
 // becomeFollower, becomePreCandidate, becomeCandidate and becomeLeader.
@@ -60,8 +61,9 @@
 //	nextIndex[], matchIndex[]     progress[peer].nextIndex, .matchIndex (leaders)
 //	snapshot (Figure 13)          snapshot, log.snapshotIndex, log.snapshotTerm
 //
-// Raft cannot see the service apply a command; the nearest it knows is
-// lastDispatched, the highest index the deliverer has taken to send on
+// lastDispatched is not named lastApplied because it is not quite
+// that: Raft cannot see the service apply a command; the nearest it knows
+// is lastDispatched, the highest index the deliverer has taken to send on
 // applyCh, so Snapshot(index) is accepted for any index up to it.
 // Invariants: log.snapshotIndex <= commitIndex <= log.lastIndex();
 // lastDispatched <= commitIndex; lastDispatched never decreases.
@@ -88,13 +90,17 @@
 // # Elections: timing, pre-vote and CheckQuorum
 //
 // A leader sends each follower an AppendEntries at least every 100 ms (at
-// most ten a second when idle, as the course asks). A follower that heard
-// from no leader for a random 250-400 ms asks for pre-votes (§9.6): "would
-// you vote for me in term T+1?", without changing its term or vote. A peer
+// most ten a second when idle, as the course asks). A peer other than the
+// leader that heard from no leader for a random 250-400 ms asks for
+// pre-votes (§9.6): "would you vote for me in term T+1?", without changing
+// its term or vote. A candidate or pre-candidate whose timer fires does the
+// same: it goes back to pre-vote rather than straight to a new term. A peer
 // grants a pre-vote only if it has not heard from a leader within the last
 // 200 ms (leaderLease), T+1 is newer than its term and the candidate's log
-// is up to date; granting changes nothing. With pre-votes from a majority
-// the peer runs a real election in T+1. Why:
+// is up to date; granting changes nothing (a grant from a peer in an older
+// term counts: it answers for T+1). With pre-votes from a majority the peer
+// runs a real election in T+1. A peer that grants a real vote stops its own
+// pre-vote round. Why:
 //
 //   - A peer cut off from the others (or that lost a couple of heartbeats)
 //     cannot win pre-votes, so it never raises its term, and when it
@@ -103,15 +109,31 @@
 //     network (BenchmarkUnreliableElections).
 //   - Because a spurious timeout costs only a pre-vote round, the timeout
 //     can be short: a leader that is really gone is replaced in about 280
-//     ms at the median, at most about 400 ms (BenchmarkElection), against
-//     about 490 ms and 680 ms with the 400-700 ms timeouts used before.
+//     ms at the median on an idle, reliable network (BenchmarkElection),
+//     against about 490 ms with the 400-700 ms timeouts used before.
 //
-// CheckQuorum: a leader that has had no reply from a majority for 500 ms
-// (quorumTimeout) steps down, in its term. Without it, a leader cut off
-// from its majority would keep leading alone, and its followers' leases
-// could keep refusing pre-votes for a leader that cannot commit. The course
-// tests' RPC limits hold: a pre-vote round costs one RequestVote per peer,
-// and only when a timeout fires.
+// Departures from the letter of §9.6 and §6.2, on purpose:
+//
+//   - The lease is 200 ms, below the 250 ms minimum election timeout, so
+//     that when the leader is gone the other followers' leases have usually
+//     run out by the time the first of them asks. Followers hear the leader
+//     at slightly different times; if one still holds a lease, the first
+//     round is refused and costs one more timeout.
+//   - Real RequestVotes ignore the lease: one only follows a pre-vote that
+//     a majority granted, so the leader was already unheard by a majority.
+//   - CheckQuorum: a leader that has had no reply from a majority for 500
+//     ms (quorumTimeout, two minimum election timeouts rather than one, so
+//     that a few lost replies on an unreliable network do not depose a
+//     healthy leader) steps down, in its term. Without it, a leader cut off
+//     from its majority would keep leading alone, and its followers' leases
+//     could keep refusing pre-votes for a leader that cannot commit. A
+//     cut-off leader may so still believe it leads for a moment after a
+//     successor is elected; that is harmless, since it commits nothing (and
+//     kvraft answers a client only after a commit). Any reply counts as an
+//     answer, a killed peer's rejection included.
+//
+// The course tests' RPC limits hold: a pre-vote round costs one RequestVote
+// per peer, and only when a timeout fires.
 //
 // # Goroutines and condition variables
 //
@@ -125,7 +147,8 @@
 //     follower), which it signals on replicateCond.
 //   - replicator (one per other peer) waits on replicateCond until needsSend:
 //     a heartbeat is due, or, with no RPC awaited, its follower lacks entries
-//     or the latest commitIndex. It then sends all missing entries in one
+//     or the latest commitIndex. It then sends the missing entries (up to
+//     maxBatch) in one
 //     AppendEntries (or the snapshot, if they were compacted away) from a new
 //     goroutine, so a slow RPC never blocks the next heartbeat. Start, a
 //     commit advance, a reply and a rejection all broadcast replicateCond, so

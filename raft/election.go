@@ -2,9 +2,10 @@ package raft
 
 import "time"
 
-// ticker is the one time-driven loop of a peer. On a follower or candidate
-// it starts a pre-vote when the election timeout passes without word from
-// a leader; on a leader it steps down if a majority stopped answering
+// ticker is the one time-driven loop of a peer. On any peer but a leader
+// it starts a pre-vote round when the election timeout passes without word
+// from a leader (a candidate or pre-candidate whose round went nowhere
+// included: it goes back to pre-vote, not straight to a new term); on a leader it steps down if a majority stopped answering
 // (CheckQuorum), and wakes the replicators when time alone made one of them
 // due to send (a heartbeat, or the end of a retry backoff). It sleeps
 // without the lock.
@@ -85,6 +86,11 @@ func (rf *Raft) requestVote(peer int, args RequestVoteArgs, sentTerm int, sentAs
 	}
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
+	if args.PreVote && reply.VoteGranted {
+		// A grant answers for args.Term; a voter still in an older term
+		// says nothing stale by granting it.
+		reply.Term = max(reply.Term, sentTerm)
+	}
 	if !rf.replyCurrent(peer, "RequestVote", sentTerm, sentAs, reply.Term) || rf.round != round || !reply.VoteGranted {
 		return
 	}
@@ -113,6 +119,10 @@ func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 			rf.votedFor = args.CandidateId
 			rf.persist()
 		}
+		// A pre-candidate of this term that votes for another ends its
+		// own round, which could otherwise still win and disrupt the
+		// candidate it voted for.
+		rf.becomeFollower(rf.currentTerm)
 		reply.VoteGranted = true
 		rf.resetElectionTimer()
 		rf.dlog(tVote, "granted vote to S%d", args.CandidateId)

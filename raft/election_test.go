@@ -83,7 +83,7 @@ func TestRejoiningPeerDoesNotDeposeLeader(t *testing.T) {
 	if !ok {
 		t.Fatalf("leader %d lost leadership while one follower was away", l)
 	}
-	c.waitApplied(index, nil) // the rejoined peer caught up
+	c.mustApply(t, index) // the rejoined peer caught up
 	settle := time.Now().Add(3 * electionTimeoutMax)
 	for time.Now().Before(settle) {
 		if got, ok := c.rafts[l].GetState(); !ok || got != term {
@@ -133,4 +133,27 @@ func TestIdleLeaderKeepsLeading(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// A pre-vote granted by a peer still in an older term counts: it answers
+// for the term asked about. Here the leader is gone, peer a is a term
+// ahead of peer b (its own election went unheard), and b's timer is held
+// off, so only a can start rounds: without counting b's grants, no leader
+// is ever elected.
+func TestPreVoteGrantFromOlderTermCounts(t *testing.T) {
+	c := newMiniCluster(t, 3)
+	l := c.leader(t)
+	c.setConnected(l, false)
+	c.rafts[l].Kill()
+	a, b := (l+1)%3, (l+2)%3
+	c.rafts[b].mu.Lock()
+	c.rafts[b].electionDeadline = time.Now().Add(time.Hour)
+	c.rafts[b].mu.Unlock()
+	c.rafts[a].mu.Lock()
+	c.rafts[a].becomeFollower(c.rafts[a].currentTerm + 1) // persists
+	c.rafts[a].mu.Unlock()
+	pollUntil(t, 5*time.Second, "peer a, a term ahead, elected with peer b's pre-vote", func() bool {
+		_, ok := c.rafts[a].GetState()
+		return ok
+	})
 }

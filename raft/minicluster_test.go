@@ -80,8 +80,13 @@ func (c *miniCluster) leader(tb testing.TB) int {
 	return -1
 }
 
-// waitApplied waits until the given peers (all if nil) applied index.
-func (c *miniCluster) waitApplied(index int, peers []int) {
+// waitApplied waits until the given peers (all if nil) applied index, for
+// at most 10 s. It returns what each peer applied, and whether all got
+// there in time. Any goroutine may call it.
+func (c *miniCluster) waitApplied(index int, peers []int) (applied []int, ok bool) {
+	wake := time.AfterFunc(10*time.Second, func() { c.mu.Lock(); c.cond.Broadcast(); c.mu.Unlock() })
+	defer wake.Stop()
+	deadline := time.Now().Add(10 * time.Second)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for {
@@ -91,10 +96,19 @@ func (c *miniCluster) waitApplied(index int, peers []int) {
 				done = false
 			}
 		}
-		if done {
-			return
+		if done || !time.Now().Before(deadline) {
+			return slices.Clone(c.applied), done
 		}
 		c.cond.Wait()
+	}
+}
+
+// mustApply is waitApplied from the test goroutine, failing the test with
+// what each peer applied if index does not reach them all.
+func (c *miniCluster) mustApply(tb testing.TB, index int) {
+	tb.Helper()
+	if applied, ok := c.waitApplied(index, nil); !ok {
+		tb.Fatalf("index %d not applied by every peer within 10 s; applied by peer: %v", index, applied)
 	}
 }
 

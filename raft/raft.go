@@ -51,13 +51,16 @@ const (
 	electionTimeoutMin = 250 * time.Millisecond
 	electionTimeoutMax = 400 * time.Millisecond
 	// A peer that heard from the leader this recently refuses pre-votes:
-	// the leader is alive. Shorter than electionTimeoutMin, so that when
-	// the leader is gone the others' leases have run out by the time the
-	// first of them asks.
+	// the leader is alive. Shorter than electionTimeoutMin (a departure
+	// from §9.6's "minimum election timeout", see doc.go), so that when the
+	// leader is gone the others' leases have usually run out by the time
+	// the first of them asks; a refused first round costs one more timeout.
 	leaderLease = 200 * time.Millisecond
 	// A leader that heard no reply from a majority for this long steps
 	// down (CheckQuorum): it may be cut off, and its followers' leases
-	// would otherwise keep refusing pre-votes on its behalf.
+	// would otherwise keep refusing pre-votes on its behalf. Two minimum
+	// election timeouts rather than one, so that a few lost replies on an
+	// unreliable network do not depose a healthy leader (doc.go).
 	quorumTimeout = 2 * electionTimeoutMin
 	tick          = 10 * time.Millisecond // the ticker's resolution
 	retryBackoff  = 20 * time.Millisecond // after a failed AppendEntries

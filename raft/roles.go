@@ -20,10 +20,10 @@ func (rf *Raft) observeTerm(term int) (stale bool) {
 	return term < rf.currentTerm
 }
 
-// admit runs the checks every RPC handler starts with: a killed peer answers
-// nothing, a malformed request (invalid, from validate) is dropped, and the
-// request's term passes observeTerm. It returns false if the handler must
-// reject the request. Either way *replyTerm is set to currentTerm, which
+// admit runs the checks every RPC handler but a pre-vote's starts with: a
+// killed peer grants nothing, a malformed request (invalid, from validate)
+// is dropped, and the request's term passes observeTerm. It returns false
+// if the handler must reject the request. Either way *replyTerm is set to currentTerm, which
 // tells a sender from an older term that it is stale. Caller holds rf.mu.
 func (rf *Raft) admit(term int, invalid error, replyTerm *int) bool {
 	ok := !rf.killed()

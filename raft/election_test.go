@@ -69,6 +69,11 @@ func TestRejoiningPeerDoesNotDeposeLeader(t *testing.T) {
 	l := c.leader(t)
 	term, _ := c.rafts[l].GetState()
 	cut := (l + 1) % len(c.rafts)
+	// A peer may still be in an older term when a leader is elected
+	// without its vote: the follower to cut off learns the term first.
+	pollUntil(t, 5*time.Second, "every peer in the leader's term", func() bool {
+		return c.maxTerm() == term && c.minTerm() == term
+	})
 	c.setConnected(cut, false)
 	// Long enough for six election timeouts of the lonely peer.
 	alone := time.Now().Add(6 * electionTimeoutMax)

@@ -80,6 +80,18 @@ func (c *miniCluster) leader(tb testing.TB) int {
 	return -1
 }
 
+// minTerm is the lowest term any peer is in.
+func (c *miniCluster) minTerm() int {
+	m := -1
+	for _, rf := range c.rafts {
+		term, _ := rf.GetState()
+		if m == -1 || term < m {
+			m = term
+		}
+	}
+	return m
+}
+
 // waitApplied waits until the given peers (all if nil) applied index, for
 // at most 10 s. It returns what each peer applied, and whether all got
 // there in time. Any goroutine may call it.

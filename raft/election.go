@@ -95,7 +95,11 @@ func (rf *Raft) requestVote(peer int, args RequestVoteArgs, sentTerm int, sentAs
 		return
 	}
 	rf.votes++
-	rf.dlog(tVote, "%s from S%d: %d of %d", sentAs, peer, rf.votes, len(rf.peers))
+	kind := "vote"
+	if args.PreVote {
+		kind = "pre-vote"
+	}
+	rf.dlog(tVote, "%s from S%d: %d of %d", kind, peer, rf.votes, len(rf.peers))
 	if rf.votes > len(rf.peers)/2 {
 		rf.wonRound()
 	}

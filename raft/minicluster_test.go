@@ -30,7 +30,7 @@ func newMiniCluster(tb testing.TB, n int) *miniCluster {
 	for i := 0; i < n; i++ {
 		var peers []*labrpc.ClientEnd
 		for j := 0; j < n; j++ {
-			name := fmt.Sprintf("bench-%d-%d", i, j)
+			name := endName(i, j)
 			peers = append(peers, c.net.MakeEnd(name))
 			c.net.Connect(name, j)
 			c.net.Enable(name, true)
@@ -124,11 +124,14 @@ func (c *miniCluster) mustApply(tb testing.TB, index int) {
 	}
 }
 
+// endName names the end from peer i to peer j.
+func endName(i, j int) string { return fmt.Sprintf("bench-%d-%d", i, j) }
+
 // setConnected connects or cuts off peer p, both ways.
 func (c *miniCluster) setConnected(p int, on bool) {
 	for j := range c.rafts {
-		c.net.Enable(fmt.Sprintf("bench-%d-%d", p, j), on)
-		c.net.Enable(fmt.Sprintf("bench-%d-%d", j, p), on)
+		c.net.Enable(endName(p, j), on)
+		c.net.Enable(endName(j, p), on)
 	}
 }
 

@@ -20,8 +20,8 @@ type progress struct {
 
 // replicator keeps one follower up to date while this peer leads. It waits
 // on replicateCond until there is something to send (needsSend), then sends
-// the missing entries (up to maxBatch) in one AppendEntries, or the snapshot if the follower
-// needs entries that were compacted away. The RPC runs in its own goroutine,
+// the missing entries (up to maxBatch) in one AppendEntries, or the
+// snapshot if the follower needs entries that were compacted away. The RPC runs in its own goroutine,
 // so a slow or lost RPC never blocks heartbeats.
 func (rf *Raft) replicator(peer int) {
 	rf.mu.Lock()

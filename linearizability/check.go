@@ -1,6 +1,7 @@
 package linearizability
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -171,8 +172,35 @@ func checkPart(m Model, p *PartitionInfo, stop *atomic.Bool) (err error) {
 		p.Prefix, p.States = res.prefix, res.states
 		p.Stuck, p.Pending = res.stuck, res.pending
 	}()
-	search(m, p.History, stop, &res)
-	return nil
+	prune := m.Doomed != nil
+	search(m, p.History, searchOptions{stop: stop, prune: prune}, &res)
+	if prune && res.result == Illegal {
+		res, err = diagnose(m, p.History, stop, res)
+	}
+	return err
+}
+
+// diagnoseBudget is how many steps the search of an Illegal part may take
+// again without Model.Doomed, to say where the part breaks.
+const diagnoseBudget = 1 << 16
+
+// diagnose searches an Illegal part found with Model.Doomed again without
+// it, for the page: pruning shortens the longest prefix (a step is refused
+// as soon as an operation ahead is doomed, so the operation blamed is an
+// innocent one before it), while the plain search blames the operation that
+// could not be placed, and its prefix is what a reader expects. If that
+// search runs out of steps or is stopped, the pruned result stands. If it
+// finds the part linearizable, Doomed was wrong, which is an error.
+func diagnose(m Model, part []Operation, stop *atomic.Bool, pruned partResult) (partResult, error) {
+	var res partResult
+	search(m, part, searchOptions{stop: stop, budget: diagnoseBudget}, &res)
+	switch res.result {
+	case Illegal:
+		return res, nil
+	case Ok:
+		return pruned, errors.New("linearizability: the model's Doomed pruned a linearizable part: it answered true where a linearization exists")
+	}
+	return pruned, nil
 }
 
 // partition runs the model's Partition, which may panic on input it does not

@@ -3,8 +3,11 @@ package linearizability
 import (
 	"crypto/sha256"
 	"encoding"
+	"encoding/binary"
 	"fmt"
 	"hash"
+	"hash/maphash"
+	"iter"
 	"strings"
 )
 
@@ -185,8 +188,10 @@ var KvModel = Model{
 	Init:              func() any { return emptyKvState },
 	Step:              kvStep,
 	Equal:             kvEqual,
+	Hash:              kvHash,
 	DescribeOperation: kvDescribeOperation,
 	DescribeState:     kvDescribeState,
+	Doomed:            kvDoomed,
 }
 
 var emptyKvState = newKvState("")
@@ -194,6 +199,20 @@ var emptyKvState = newKvState("")
 func kvEqual(a, b any) bool {
 	x, y := a.(*kvState), b.(*kvState)
 	return x.n == y.n && x.short == y.short && x.sum == y.sum
+}
+
+// kvHashSeed seeds the hash of short values: any seed serves, as hashes
+// are compared only within one process.
+var kvHashSeed = maphash.MakeSeed()
+
+// kvHash agrees with kvEqual: a short value hashes by its bytes, a long one
+// by its SHA-256 (a short state's sum is zero, a long one's short is "").
+func kvHash(a any) uint64 {
+	st := a.(*kvState)
+	if st.h == nil {
+		return maphash.String(kvHashSeed, st.short)
+	}
+	return binary.LittleEndian.Uint64(st.sum[:8]) ^ uint64(st.n)
 }
 
 // kvDescribeState draws a KvModel state; a plain string is drawn as that
@@ -236,6 +255,60 @@ func kvDescribePartition(part []Operation) string {
 		return "no operations"
 	}
 	return "key " + quote(kvInput(part[0].Input).Key)
+}
+
+// kvDoomed reports that a Get can never return its output after state:
+// Appends only extend a value, so unless a Put that may go first could
+// start the value afresh, the value at the Get extends state's. A Get
+// recorded with its whole value (KvOutput) is doomed once state's value is
+// not a prefix of it, which cuts a burst of concurrent Appends down to the
+// one order the next Get saw. A digest (KvDigest) tells only the length:
+// doomed once state is longer, or as long and different. Puts, Appends,
+// and inputs the model does not know are never doomed here (Step judges
+// them).
+func kvDoomed(state any, op Operation, others iter.Seq[Operation]) bool {
+	st, ok := state.(*kvState)
+	in, isKv := op.Input.(KvInput)
+	if !ok || !isKv || in.Op != KvGet {
+		return false
+	}
+	switch out := op.Output.(type) {
+	case KvOutput:
+		if st.mayPrefix(out.Value) {
+			return false
+		}
+		// A Put may go first only if the Get's value begins with it.
+		for o := range others {
+			if p, ok := o.Input.(KvInput); ok && p.Op == KvPut && strings.HasPrefix(out.Value, p.Value) {
+				return false
+			}
+		}
+		return true
+	case KvDigest:
+		if st.n < out.Len || st.n == out.Len && st.matches(out) {
+			return false
+		}
+		for o := range others {
+			if p, ok := o.Input.(KvInput); ok && p.Op == KvPut {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// mayPrefix reports whether st's value may be a prefix of v: false only
+// when it certainly is not. A long value is compared by its tail alone,
+// which is what a wrongly ordered Append changes, and costs no hashing.
+func (st *kvState) mayPrefix(v string) bool {
+	switch {
+	case st.n > len(v):
+		return false
+	case st.h == nil:
+		return strings.HasPrefix(v, st.short)
+	}
+	return v[st.n-len(st.tail):st.n] == st.tail
 }
 
 func kvStep(state, input, output any) (bool, any) {

@@ -3,6 +3,7 @@ package linearizability
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"reflect"
 )
 
@@ -43,11 +44,28 @@ type Model struct {
 	// means == when the states' types are comparable, and
 	// reflect.DeepEqual otherwise.
 	Equal func(a, b any) bool
+	// Hash returns a hash of a state that agrees with Equal: states Equal
+	// calls the same must hash alike. The cache files each point it
+	// remembers (set of operations linearized, state) under the set's
+	// hash mixed with the state's, so a set reached in many states (every
+	// order of concurrent writes of distinct values) does not make each
+	// visit compare against all of them. Nil hashes every state alike.
+	Hash func(state any) uint64
 	// DescribeOperation renders an operation for the HTML page. Nil means
 	// fmt's %v of input and output.
 	DescribeOperation func(input, output any) string
 	// DescribeState renders a state for the HTML page. Nil means fmt's %v.
 	DescribeState func(state any) string
+	// Doomed lets the search drop a state before it pays for exploring it.
+	// It reports that op, not yet linearized, can never be linearized
+	// after state: that no sequence of the operations others yields (each
+	// used at most once, in any order) followed by op is accepted by Step
+	// from state. others are the operations not yet linearized that may
+	// still go before op (those called before op returned). Doomed must
+	// answer false when unsure: a wrong true could turn a linearizable
+	// history Illegal. Nil prunes nothing. The verdicts are those of the
+	// search without it; only the time to reach them changes.
+	Doomed func(state any, op Operation, others iter.Seq[Operation]) bool
 }
 
 // CheckResult is the verdict on a history.

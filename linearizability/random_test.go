@@ -1,9 +1,12 @@
 package linearizability
 
 import (
+	"iter"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -29,12 +32,16 @@ func TestRandomHistories(t *testing.T) {
 	for r := range rounds {
 		s := seed + uint64(r)
 		rng := rand.New(rand.NewPCG(s, 0))
-		// Up to 4 clients per key: proving a bad get illegal can take time
-		// exponential in the concurrent appends before it (every order of
-		// them is a different state), and with 5 some histories took over
-		// 10 s under -race (RAFTLAB_SEED=4199251181004124499 and
-		// 1795442999677998553, with 5 as the upper bound here).
-		h := simulateKv(rng, 50+rng.IntN(150), 1+rng.IntN(4), 1+rng.IntN(3))
+		// Up to 6 clients per key. Without KvModel.Doomed, proving a bad
+		// get illegal took time exponential in the concurrent appends
+		// before it (every order of them is a different state): with 5
+		// clients some histories took over 10 s under -race
+		// (RAFTLAB_SEED=4199251181004124499 and 1795442999677998553).
+		// With it, whole values recorded, an order is dropped as soon as
+		// it strays from what the gets ahead saw; proving a get illegal
+		// still means exhausting the orders no get ahead rules out, which
+		// with 12 clients took seconds.
+		h := simulateKv(rng, 50+rng.IntN(150), 1+rng.IntN(6), 1+rng.IntN(3))
 		if got, info := CheckOperationsTimeout(KvModel, h, 10*time.Second); got != Ok {
 			t.Fatalf("RAFTLAB_SEED=%d: simulated atomic store gave %v (err %v), want Ok:\n%s", s, got, info.Err, describeHistory(h))
 		}
@@ -75,6 +82,83 @@ func TestAgreesWithBruteForce(t *testing.T) {
 			t.Fatalf("RAFTLAB_SEED=%d: Ok with %v, which is not a linearization:\n%s", s, info.Partitions[0].Prefix, describeHistory(h))
 		}
 	}
+}
+
+// The same, with one value longer than KvModel keeps whole (so states are
+// hashed and Doomed compares tails), and half the gets recorded as digests.
+func TestAgreesWithBruteForceLongValuesAndDigests(t *testing.T) {
+	seed := testSeed(t)
+	long := strings.Repeat("z", kvShortLen+44)
+	writes := []string{long, "a", "b"}
+	reads := []string{"", long, long + "a", "a" + long, long + "ab", long + "ba", "ab"}
+	for r := range 2000 {
+		s := seed + uint64(r)
+		rng := rand.New(rand.NewPCG(s, 2))
+		h := tinyHistory(rng, writes, reads)
+		for i, op := range h {
+			if out, ok := op.Output.(KvOutput); ok && op.Input.(KvInput).Op == KvGet && rng.IntN(2) == 0 {
+				h[i].Output = DigestKvOutput(out.Value)
+			}
+		}
+		want := bruteForce(h)
+		got, info := CheckOperationsTimeout(KvModel, h, 10*time.Second)
+		if (got == Ok) != want || got == Unknown {
+			t.Fatalf("RAFTLAB_SEED=%d: search says %v, brute force says linearizable=%v:\n%s", s, got, want, describeHistory(h))
+		}
+		if got == Ok && !isLinearization(h, info.Partitions[0].Prefix) {
+			t.Fatalf("RAFTLAB_SEED=%d: Ok with %v, which is not a linearization:\n%s", s, info.Partitions[0].Prefix, describeHistory(h))
+		}
+	}
+}
+
+// An illegal part is diagnosed as the plain search (no Doomed, no Hash)
+// diagnoses it: the same longest prefix, the same operation blamed, the
+// same operations pending.
+func TestDiagnosisIsThePlainSearchs(t *testing.T) {
+	seed := testSeed(t)
+	plain := KvModel
+	plain.Doomed, plain.Hash = nil, nil
+	for r := range 300 {
+		s := seed + uint64(r)
+		rng := rand.New(rand.NewPCG(s, 3))
+		h := simulateKv(rng, 20+rng.IntN(60), 1+rng.IntN(3), 1)
+		var gets []int
+		for i, op := range h {
+			if op.Input.(KvInput).Op == KvGet {
+				gets = append(gets, i)
+			}
+		}
+		if len(gets) == 0 {
+			continue
+		}
+		h[gets[rng.IntN(len(gets))]].Output = KvOutput{"#never written"}
+		got, info := CheckOperationsTimeout(KvModel, h, 10*time.Second)
+		want, plainInfo := CheckOperationsTimeout(plain, h, 10*time.Second)
+		if got != Illegal || want != Illegal {
+			t.Fatalf("RAFTLAB_SEED=%d: verdicts %v and, plain, %v; want Illegal", s, got, want)
+		}
+		p, q := info.Partitions[0], plainInfo.Partitions[0]
+		if !slices.Equal(p.Prefix, q.Prefix) || p.Stuck != q.Stuck || !slices.Equal(p.Pending, q.Pending) {
+			t.Fatalf("RAFTLAB_SEED=%d: prefix %v stuck %d pending %v; the plain search: prefix %v stuck %d pending %v\n%s",
+				s, p.Prefix, p.Stuck, p.Pending, q.Prefix, q.Stuck, q.Pending, describeHistory(h))
+		}
+	}
+}
+
+// A Doomed that prunes a linearizable part is caught: the plain search,
+// run to diagnose the Illegal verdict, finds a linearization, and the check
+// reports the model's error instead of blaming the history.
+func TestWrongDoomedIsAnError(t *testing.T) {
+	wrong := KvModel
+	wrong.Doomed = func(state any, op Operation, others iter.Seq[Operation]) bool {
+		return op.Input.(KvInput).Op == KvGet
+	}
+	h := []Operation{put(0, "k", "a", 0, 10), get(1, "k", "a", 5, 20), appendOp(0, "k", "b", 11, 30), get(1, "k", "ab", 31, 40)}
+	got, info := CheckOperationsTimeout(wrong, h, 10*time.Second)
+	if got != Illegal || info.Err == nil || !strings.Contains(info.Err.Error(), "Doomed pruned a linearizable part") {
+		t.Fatalf("verdict %v, err %v; want Illegal with an error blaming Doomed", got, info.Err)
+	}
+	checkKv(t, h, Ok)
 }
 
 // tinyHistory is 1 to 6 operations on one key at small random times, so

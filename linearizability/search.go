@@ -2,6 +2,7 @@ package linearizability
 
 import (
 	"cmp"
+	"iter"
 	"math/bits"
 	"slices"
 	"sync/atomic"
@@ -148,15 +149,24 @@ type partResult struct {
 	pending []int
 }
 
+// searchOptions are what a search of one part is told besides the part.
+type searchOptions struct {
+	stop   *atomic.Bool // give up (Unknown) once it is set
+	prune  bool         // ask Model.Doomed (which must be set) after each step
+	budget int          // give up after this many steps of the walk, if > 0
+}
+
 // search checks one part. It returns Ok or Illegal, or Unknown as soon as it
-// sees stop set; it never reports Illegal unless every order was tried.
-// Model functions may panic; the caller recovers, and res (filled in as the
-// search goes) then still holds the longest prefix found.
-func search(m Model, part []Operation, stop *atomic.Bool, res *partResult) {
+// sees opts.stop set or its budget spent; it never reports Illegal unless
+// every order was tried. Model functions may panic; the caller recovers, and
+// res (filled in as the search goes) then still holds the longest prefix
+// found.
+func search(m Model, part []Operation, opts searchOptions, res *partResult) {
 	s := newSearcher(m, part, res)
+	s.prune = opts.prune
 	e := s.head.next
-	for s.head.next != nil {
-		if stop.Load() {
+	for steps := 1; s.head.next != nil; steps++ {
+		if opts.stop.Load() || steps == opts.budget {
 			s.giveUp()
 			return
 		}
@@ -192,13 +202,19 @@ type searcher struct {
 	// stack[:common]; recordPrefix copies only what changed since, so
 	// recording costs no more than pushing.
 	common, best int
+	// prune: ask Model.Doomed about the calls ahead after each step.
+	// others yields, for Doomed, the operations that may go before
+	// doomOp's; it is made once, and reads doomOp and doomSkip.
+	prune            bool
+	others           iter.Seq[Operation]
+	doomOp, doomSkip *node
 }
 
 // newSearcher lays the part's events out as the list to walk, with nothing
 // linearized yet.
-func newSearcher(m Model, part []Operation, res *partResult) searcher {
+func newSearcher(m Model, part []Operation, res *partResult) *searcher {
 	res.stuck = -1
-	return searcher{
+	s := &searcher{
 		m:          m,
 		part:       part,
 		res:        res,
@@ -208,20 +224,24 @@ func newSearcher(m Model, part []Operation, res *partResult) searcher {
 		state:      m.Init(),
 		best:       -1,
 	}
+	s.others = s.mayGoBefore
+	return s
 }
 
 // tryLinearize tries the operation of call node e as the next one
 // linearized. If the model accepts it from the current state, reaching a
-// point of the search not explored before, it is pushed, lifted out of the
-// list, and the walk restarts from the head; otherwise the walk goes on
-// past e. It returns the node to visit next.
+// point of the search not explored before and (when pruning) not doomed,
+// it is pushed, lifted out of the list, and the walk restarts from the
+// head; otherwise the walk goes on past e. It returns the node to visit
+// next. A doomed point stays in the cache: what is doomed depends only on
+// the point, so it is asked about once.
 func (s *searcher) tryLinearize(e *node) *node {
 	ok, next := s.m.Step(s.state, s.part[e.op].Input, s.part[e.op].Output)
 	if !ok {
 		return e.next
 	}
 	s.linearized.set(e.op)
-	if !s.firstVisit(next) {
+	if !s.firstVisit(next) || s.prune && s.doomed(next, e) {
 		s.linearized.clear(e.op)
 		return e.next
 	}
@@ -231,11 +251,51 @@ func (s *searcher) tryLinearize(e *node) *node {
 	return s.head.next
 }
 
+// doomHorizon is how many calls, from the head of the list, the search asks
+// Model.Doomed about after each step: enough to reach the read that follows
+// a burst of concurrent writes (the read that pins their order down), few
+// enough that asking costs about what a step does.
+const doomHorizon = 32
+
+// doomed reports whether, with e's operation linearized next, leading to
+// state, one of the first doomHorizon calls still in the list (e's aside)
+// can never be linearized. Exploring state would then be wasted: without
+// Doomed the search would find that out only on reaching that call's
+// return, after trying every order of what comes before it.
+func (s *searcher) doomed(state any, e *node) bool {
+	asked := 0
+	for c := s.head.next; c != nil && asked < doomHorizon; c = c.next {
+		if c.match == nil || c == e {
+			continue
+		}
+		asked++
+		s.doomOp, s.doomSkip = c, e
+		if s.m.Doomed(state, s.part[c.op], s.others) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayGoBefore yields the operations, other than doomOp's and doomSkip's,
+// that are called before doomOp returns and are not linearized: those that
+// may still go before doomOp's.
+func (s *searcher) mayGoBefore(yield func(Operation) bool) {
+	for n := s.head.next; n != s.doomOp.match; n = n.next {
+		if n.match != nil && n != s.doomOp && n != s.doomSkip && !yield(s.part[n.op]) {
+			return
+		}
+	}
+}
+
 // firstVisit reports whether the current linearized set, ending in state,
 // is a point not seen before (Lowe's cache), and remembers it if so. A
 // point seen before costs no allocation.
 func (s *searcher) firstVisit(state any) bool {
 	h := s.linearized.hash()
+	if s.m.Hash != nil {
+		h = bits.RotateLeft64((h^s.m.Hash(state))*1099511628211, 29)
+	}
 	for _, c := range s.cache[h] {
 		if slices.Equal(c.linearized, s.linearized) && s.m.Equal(c.state, state) {
 			return false

@@ -3,16 +3,27 @@ package linearizability
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
-// hardKey is an illegal history that defeats the cache: n concurrent
-// appends of distinct values, so every order of them is a different state,
-// then a get that no order explains (one append missing). Proving it
-// illegal means trying all n! orders.
+// hardKey is an illegal history that defeats the cache and Doomed: n
+// concurrent appends of distinct values, so every order of them is a
+// different state, then a get, recorded as a digest, that no order explains
+// (one append missing). A digest tells Doomed only the value's length,
+// which every order reaches alike, so proving the history illegal means
+// trying all n! orders.
 func hardKey(key string, n int) []Operation {
+	h := wholeValueHardKey(key, n)
+	h[n].Output = DigestKvOutput(h[n].Output.(KvOutput).Value)
+	return h
+}
+
+// wholeValueHardKey is hardKey with the get's whole value recorded, which
+// Doomed reads: an order that strays from the value's is cut off at once.
+func wholeValueHardKey(key string, n int) []Operation {
 	var h []Operation
 	var seen strings.Builder
 	for i := range n {
@@ -31,7 +42,7 @@ func TestTimeoutGivesUnknownPromptly(t *testing.T) {
 	const limit = 100 * time.Millisecond
 	for _, h := range [][]Operation{
 		hardKey("x", 20), // illegal, but not provably in time
-		append(hardKey("x", 20)[:20], get(20, "x", "tsrqponmlkjihgfedcba", 101, 102)), // legal, found last
+		append(hardKey("x", 20)[:20], Operation{20, KvInput{KvGet, "x", ""}, 101, DigestKvOutput("tsrqponmlkjihgfedcba"), 102}), // legal, found last
 	} {
 		start := time.Now()
 		got, info := CheckOperationsTimeout(KvModel, h, limit)
@@ -95,5 +106,30 @@ func TestIllegalPartStopsTheOthers(t *testing.T) {
 	}
 	if after > before {
 		t.Errorf("%d goroutines before the check, %d two seconds after it returned: a worker leaked", before, after)
+	}
+}
+
+// A get's whole value lets Doomed cut a burst of concurrent appends down to
+// the order the get saw: the histories hardKey makes hopeless (20! orders)
+// are decided, legal or illegal, and the illegal one's diagnosis names the
+// get.
+func TestWholeValuesPinTheOrder(t *testing.T) {
+	const limit = 10 * time.Second
+	legal := append(wholeValueHardKey("x", 20)[:20], get(20, "x", "tsrqponmlkjihgfedcba", 101, 102))
+	info := checkKv(t, legal, Ok)
+	if p := info.Partitions[0]; !isLinearization(legal, p.Prefix) {
+		t.Fatalf("Ok with %v, which is not a linearization", p.Prefix)
+	}
+	got, info := CheckOperationsTimeout(KvModel, wholeValueHardKey("x", 20), limit)
+	if got != Illegal {
+		t.Fatalf("verdict %v, want Illegal", got)
+	}
+	// The plain search cannot finish the diagnosis in its budget here (it
+	// would try 20! orders), so the pruned one stands: the longest prefix
+	// is the 19 appends the get saw, in its order, and then the append it
+	// missed, which returned before the get was called, cannot be placed.
+	p := info.Partitions[0]
+	if want := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19}; !slices.Equal(p.Prefix, want) || p.Stuck != 0 {
+		t.Errorf("prefix %v stuck %d, want prefix %v (the get's order) and stuck 0 (the append it missed)", p.Prefix, p.Stuck, want)
 	}
 }

@@ -37,6 +37,14 @@ type PartitionInfo struct {
 	// at that point; the model accepted none of them, Stuck included.
 	Stuck   int
 	Pending []int
+	// Lookahead is set when the diagnosis above is that of the search
+	// that used Model.Doomed, because the plain search, run again to
+	// diagnose an Illegal part, ran out of steps. Then either StuckDoomed
+	// is set, and Stuck can never be linearized after Prefix, whatever
+	// goes before it (Model.Doomed showed it), or Stuck and each of
+	// Pending were refused after Prefix, by the model or because taking
+	// them would doom an operation ahead.
+	Lookahead, StuckDoomed bool
 }
 
 // CheckOperations reports whether history is linearizable with respect to
@@ -163,6 +171,7 @@ func verdict(info *LinearizationInfo, errs []error, timedOut bool, timeout time.
 // error and an Illegal verdict.
 func checkPart(m Model, p *PartitionInfo, stop *atomic.Bool) (err error) {
 	var res partResult
+	var lookahead bool // the diagnosis is the pruned search's
 	defer func() {
 		if r := recover(); r != nil {
 			res.result = Illegal
@@ -171,11 +180,12 @@ func checkPart(m Model, p *PartitionInfo, stop *atomic.Bool) (err error) {
 		p.Result = res.result
 		p.Prefix, p.States = res.prefix, res.states
 		p.Stuck, p.Pending = res.stuck, res.pending
+		p.Lookahead, p.StuckDoomed = lookahead, res.doomed
 	}()
-	prune := m.Doomed != nil
-	search(m, p.History, searchOptions{stop: stop, prune: prune}, &res)
-	if prune && res.result == Illegal {
-		res, err = diagnose(m, p.History, stop, res)
+	search(m, p.History, searchOptions{stop: stop, prune: m.Doomed != nil}, &res)
+	if m.Doomed != nil && res.result == Illegal {
+		lookahead = true // until diagnose replaces res (it may panic)
+		res, lookahead, err = diagnose(m, p.History, stop, res)
 	}
 	return err
 }
@@ -185,22 +195,22 @@ func checkPart(m Model, p *PartitionInfo, stop *atomic.Bool) (err error) {
 const diagnoseBudget = 1 << 16
 
 // diagnose searches an Illegal part found with Model.Doomed again without
-// it, for the page: pruning shortens the longest prefix (a step is refused
-// as soon as an operation ahead is doomed, so the operation blamed is an
-// innocent one before it), while the plain search blames the operation that
-// could not be placed, and its prefix is what a reader expects. If that
-// search runs out of steps or is stopped, the pruned result stands. If it
-// finds the part linearizable, Doomed was wrong, which is an error.
-func diagnose(m Model, part []Operation, stop *atomic.Bool, pruned partResult) (partResult, error) {
-	var res partResult
+// it, for the page: the pruned search stops short of prefixes the plain one
+// reaches (a step is refused as soon as an operation ahead is doomed), and
+// the plain search's diagnosis (the longest prefix the model accepts, the
+// operation whose return ended it, the others that could have gone next)
+// is the one the page explains. If that search runs out of steps or is
+// stopped, the pruned result stands, and lookahead says so. If it finds
+// the part linearizable, Doomed was wrong, which is an error.
+func diagnose(m Model, part []Operation, stop *atomic.Bool, pruned partResult) (res partResult, lookahead bool, err error) {
 	search(m, part, searchOptions{stop: stop, budget: diagnoseBudget}, &res)
 	switch res.result {
 	case Illegal:
-		return res, nil
+		return res, false, nil
 	case Ok:
-		return pruned, errors.New("linearizability: the model's Doomed pruned a linearizable part: it answered true where a linearization exists")
+		return pruned, true, errors.New("linearizability: the model's Doomed pruned a linearizable part: it answered true where a linearization exists")
 	}
-	return pruned, nil
+	return pruned, true, nil
 }
 
 // partition runs the model's Partition, which may panic on input it does not

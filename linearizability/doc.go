@@ -118,10 +118,13 @@
 //     prefix of it, unless a Put that may go first begins its value; so a
 //     burst of appends is cut down to the one order the next Get saw. A
 //     digest tells it only the length. Doomed changes the time a verdict
-//     takes, not the verdict; an Illegal part is searched again without it
+//     takes, not the verdict. An Illegal part is searched again without it
 //     (within 65536 steps) so that the page blames the operation the plain
-//     search blames, and if that search finds a linearization, Doomed was
-//     wrong and the check reports an error. What is left exponential
+//     search blames; if that search finds a linearization, Doomed was
+//     wrong and the check reports an error. Past the budget, the pruned
+//     search's diagnosis stands and says so (PartitionInfo.Lookahead):
+//     the longest prefix it reached and, where a step was refused, the
+//     operation Doomed showed can never follow (StuckDoomed). What is left exponential
 //     (digests of concurrent appends, or proving a get illegal among many
 //     orders no get ahead rules out) is what the time limit is for.
 //   - The longest stack seen is kept as the longest linearizable prefix,

@@ -72,7 +72,7 @@ func TestAgreesWithBruteForce(t *testing.T) {
 	for r := range 2000 {
 		s := seed + uint64(r)
 		rng := rand.New(rand.NewPCG(s, 1))
-		h := tinyHistory(rng, []string{"a", "b"}, []string{"", "a", "b", "ab", "ba", "aa"})
+		h := tinyHistory(rng, []string{"", "a", "b"}, []string{"", "a", "b", "ab", "ba", "aa"})
 		want := bruteForce(h)
 		got, info := CheckOperationsTimeout(KvModel, h, 10*time.Second)
 		if (got == Ok) != want || got == Unknown {
@@ -89,7 +89,7 @@ func TestAgreesWithBruteForce(t *testing.T) {
 func TestAgreesWithBruteForceLongValuesAndDigests(t *testing.T) {
 	seed := testSeed(t)
 	long := strings.Repeat("z", kvShortLen+44)
-	writes := []string{long, "a", "b"}
+	writes := []string{long, "", "a", "b"}
 	reads := []string{"", long, long + "a", "a" + long, long + "ab", long + "ba", "ab"}
 	for r := range 2000 {
 		s := seed + uint64(r)

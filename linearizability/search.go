@@ -147,6 +147,9 @@ type partResult struct {
 	// that point, none of which the model accepted.
 	stuck   int
 	pending []int
+	// doomed: stuck is an operation Model.Doomed showed can never follow
+	// the prefix (pending is then empty).
+	doomed bool
 }
 
 // searchOptions are what a search of one part is told besides the part.
@@ -158,15 +161,16 @@ type searchOptions struct {
 
 // search checks one part. It returns Ok or Illegal, or Unknown as soon as it
 // sees opts.stop set or its budget spent; it never reports Illegal unless
-// every order was tried. Model functions may panic; the caller recovers, and
+// every order was tried (every order Model.Doomed did not rule out, when
+// pruning). Model functions may panic; the caller recovers, and
 // res (filled in as the search goes) then still holds the longest prefix
 // found.
 func search(m Model, part []Operation, opts searchOptions, res *partResult) {
 	s := newSearcher(m, part, res)
 	s.prune = opts.prune
 	e := s.head.next
-	for steps := 1; s.head.next != nil; steps++ {
-		if opts.stop.Load() || steps == opts.budget {
+	for steps := 0; s.head.next != nil; steps++ {
+		if opts.stop.Load() || opts.budget > 0 && steps >= opts.budget {
 			s.giveUp()
 			return
 		}
@@ -241,9 +245,16 @@ func (s *searcher) tryLinearize(e *node) *node {
 		return e.next
 	}
 	s.linearized.set(e.op)
-	if !s.firstVisit(next) || s.prune && s.doomed(next, e) {
+	if !s.firstVisit(next) {
 		s.linearized.clear(e.op)
 		return e.next
+	}
+	if s.prune {
+		if c := s.doomedBy(next, e); c != nil {
+			s.linearized.clear(e.op)
+			s.recordDoomed(e, next, c)
+			return e.next
+		}
 	}
 	s.stack = append(s.stack, frame{e, s.state, next})
 	s.state = next
@@ -257,12 +268,12 @@ func (s *searcher) tryLinearize(e *node) *node {
 // enough that asking costs about what a step does.
 const doomHorizon = 32
 
-// doomed reports whether, with e's operation linearized next, leading to
-// state, one of the first doomHorizon calls still in the list (e's aside)
-// can never be linearized. Exploring state would then be wasted: without
-// Doomed the search would find that out only on reaching that call's
-// return, after trying every order of what comes before it.
-func (s *searcher) doomed(state any, e *node) bool {
+// doomedBy returns, with e's operation linearized next, leading to state,
+// the first of the first doomHorizon calls still in the list (e's aside)
+// that can never be linearized, or nil. Exploring state would then be
+// wasted: without Doomed the search would find that out only on reaching
+// that call's return, after trying every order of what comes before it.
+func (s *searcher) doomedBy(state any, e *node) *node {
 	asked := 0
 	for c := s.head.next; c != nil && asked < doomHorizon; c = c.next {
 		if c.match == nil || c == e {
@@ -271,10 +282,10 @@ func (s *searcher) doomed(state any, e *node) bool {
 		asked++
 		s.doomOp, s.doomSkip = c, e
 		if s.m.Doomed(state, s.part[c.op], s.others) {
-			return true
+			return c
 		}
 	}
-	return false
+	return nil
 }
 
 // mayGoBefore yields the operations, other than doomOp's and doomSkip's,
@@ -326,6 +337,23 @@ func (s *searcher) backtrack(ret *node) (*node, bool) {
 	return top.call.next, true
 }
 
+// recordDoomed makes the stack followed by e's operation, leading to state,
+// the longest prefix if it is longer than the one kept, with c's operation,
+// which Doomed showed can never follow it, as the one stuck. It is a
+// prefix the model accepts, and the step that would make it longer is
+// refused, so a pruned search of an Illegal part blames the operation that
+// can no longer be placed, not an innocent one before it.
+func (s *searcher) recordDoomed(e *node, state any, c *node) {
+	if len(s.stack)+1 <= s.best {
+		return
+	}
+	s.stack = append(s.stack, frame{e, s.state, state})
+	s.recordPrefix(nil)
+	s.stack = s.stack[:len(s.stack)-1]
+	s.common = len(s.stack)
+	s.res.stuck, s.res.doomed = c.op, true
+}
+
 // giveUp ends a stopped search as Unknown, keeping the longest prefix.
 func (s *searcher) giveUp() {
 	if len(s.stack) > s.best {
@@ -333,7 +361,7 @@ func (s *searcher) giveUp() {
 	}
 	// Backtracking is routine in a legal history too: where an unfinished
 	// search got stuck proves nothing.
-	s.res.stuck, s.res.pending = -1, nil
+	s.res.stuck, s.res.pending, s.res.doomed = -1, nil, false
 	s.res.result = Unknown
 }
 
@@ -350,7 +378,7 @@ func (s *searcher) recordPrefix(stuck *node) {
 		res.states = append(res.states, f.after)
 	}
 	s.common = len(s.stack)
-	res.stuck, res.pending = -1, nil
+	res.stuck, res.pending, res.doomed = -1, nil, false
 	if stuck != nil {
 		res.stuck = stuck.op
 		for e := s.head.next; e != stuck; e = e.next {

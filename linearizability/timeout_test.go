@@ -111,25 +111,42 @@ func TestIllegalPartStopsTheOthers(t *testing.T) {
 
 // A get's whole value lets Doomed cut a burst of concurrent appends down to
 // the order the get saw: the histories hardKey makes hopeless (20! orders)
-// are decided, legal or illegal, and the illegal one's diagnosis names the
-// get.
+// are decided, legal or illegal, and the illegal one's diagnosis blames the
+// get, which nothing can explain.
 func TestWholeValuesPinTheOrder(t *testing.T) {
-	const limit = 10 * time.Second
 	legal := append(wholeValueHardKey("x", 20)[:20], get(20, "x", "tsrqponmlkjihgfedcba", 101, 102))
 	info := checkKv(t, legal, Ok)
 	if p := info.Partitions[0]; !isLinearization(legal, p.Prefix) {
 		t.Fatalf("Ok with %v, which is not a linearization", p.Prefix)
 	}
-	got, info := CheckOperationsTimeout(KvModel, wholeValueHardKey("x", 20), limit)
+	// With no time limit: the plain search, run again to diagnose, must
+	// give up within its budget (20! orders would never end).
+	illegal := wholeValueHardKey("x", 20)
+	done := make(chan bool, 1)
+	go func() { done <- CheckOperations(KvModel, illegal) }()
+	select {
+	case ok := <-done:
+		if ok {
+			t.Fatalf("CheckOperations says linearizable, want not")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("CheckOperations still running after 30 s: the diagnosis is not bounded")
+	}
+	got, info := CheckOperationsTimeout(KvModel, illegal, 10*time.Second)
 	if got != Illegal {
 		t.Fatalf("verdict %v, want Illegal", got)
 	}
-	// The plain search cannot finish the diagnosis in its budget here (it
-	// would try 20! orders), so the pruned one stands: the longest prefix
-	// is the 19 appends the get saw, in its order, and then the append it
-	// missed, which returned before the get was called, cannot be placed.
+	// The diagnosis is the pruned search's: all 20 appends are a prefix
+	// the model accepts (the 19 the get saw, in its order, then the one it
+	// missed), after which the get can never be linearized.
 	p := info.Partitions[0]
-	if want := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19}; !slices.Equal(p.Prefix, want) || p.Stuck != 0 {
-		t.Errorf("prefix %v stuck %d, want prefix %v (the get's order) and stuck 0 (the append it missed)", p.Prefix, p.Stuck, want)
+	want := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 0}
+	if !slices.Equal(p.Prefix, want) || p.Stuck != 20 || !p.StuckDoomed || !p.Lookahead || p.Pending != nil {
+		t.Errorf("prefix %v stuck %d doomed %v lookahead %v pending %v; want prefix %v, stuck 20 (the get), doomed, lookahead, nothing pending",
+			p.Prefix, p.Stuck, p.StuckDoomed, p.Lookahead, p.Pending, want)
+	}
+	page := writePage(t, KvModel, info)
+	if !strings.Contains(page, "can never be linearized") || !strings.Contains(page, "plain search ran out of steps") {
+		t.Errorf("the page does not say the get can never be linearized, nor that the diagnosis is the look-ahead's")
 	}
 }

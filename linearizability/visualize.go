@@ -76,6 +76,7 @@ type partView struct {
 	StuckAt               string // state after the prefix, where the search got stuck
 	Stuck                 *stepView
 	Pending               []stepView
+	Lookahead, Doomed     bool // PartitionInfo's Lookahead and StuckDoomed
 }
 
 type tickView struct {
@@ -156,6 +157,7 @@ func buildPart(m Model, pi *PartitionInfo) partView {
 	}
 	pv.StuckAt = d.stateAfterPrefix(pv.Init)
 	pv.Stuck, pv.Pending = d.stuck()
+	pv.Lookahead, pv.Doomed = pi.Lookahead, pi.StuckDoomed
 	return pv
 }
 
@@ -388,11 +390,14 @@ Each box runs from the operation's call to its return; the axis is the order of 
 <div class="lane"><div class="who">time</div><div class="track" style="width:{{.Width}}px">{{range .Ticks}}<div class="tick" style="left:{{.Left}}px">{{.Label}}</div>{{end}}</div></div>
 {{$w := .Width}}{{range .Lanes}}<div class="lane"><div class="who">client {{.Client}}</div><div class="track" style="width:{{$w}}px">{{range .Ops}}<div class="op {{.Class}}" style="left:{{.Left}}px;width:{{.Width}}px" title="{{.Title}}">{{.Label}}</div>{{end}}</div></div>
 {{end}}</div>
-{{if .Stuck}}<div class="broke">
-<p>The longest linearizable prefix has {{len .Steps}} operations and leaves the state <code>{{.StuckAt}}</code>.</p>
+{{if and .Stuck .Doomed}}<div class="broke">
+<p>The search, looking ahead with the model's Doomed (the plain search ran out of steps before it could say more), got no further than a prefix of {{len .Steps}} operations, which leaves the state <code>{{.StuckAt}}</code>.</p>
+<p>After it, <code>{{.Stuck.Op}}</code> (client {{.Stuck.Client}}) can never be linearized, whatever of the operations left goes first, and no other order of the operations got further.</p>
+</div>{{else if .Stuck}}<div class="broke">
+<p>The longest {{if .Lookahead}}prefix found by the search looking ahead with the model's Doomed (the plain search ran out of steps before it could say more){{else}}linearizable prefix{{end}} has {{len .Steps}} operations and leaves the state <code>{{.StuckAt}}</code>.</p>
 <p>Of the operations left, <code>{{.Stuck.Op}}</code> (client {{.Stuck.Client}}) returned first, so it must come next, or one of those called before it returned{{if .Pending}}:{{else}}; there are none.{{end}}</p>
 {{if .Pending}}<ul>{{range .Pending}}<li><code>{{.Op}}</code> (client {{.Client}})</li>{{end}}</ul>{{end}}
-<p>From that state the model accepts none of them, and no other order of the operations got further.</p>
+<p>From that state {{if .Lookahead}}each of them is refused, by the model or because taking it would leave an operation ahead that can never be linearized{{else}}the model accepts none of them{{end}}, and no other order of the operations got further.</p>
 </div>{{else if .Failed}}<p>The search did not finish; the prefix shown is the longest it had found.</p>{{end}}
 <details><summary>Linearization order ({{len .Steps}} of {{.Ops}}), starting from state <code>{{.Init}}</code></summary>
 <table><tr><th>#</th><th>client</th><th>operation</th><th>state after</th></tr>

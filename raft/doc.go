@@ -36,7 +36,8 @@
 //	persist.go      what is persisted and how: the format, the incremental encoder, restore
 //	log.go          raftLog: index arithmetic across the snapshot boundary
 //	rpc.go          RPC arguments and replies, and their validation
-//	persister.go    Persister, the course's stable storage
+//	persister.go    Persister, the course's stable storage; NewPersister writes
+//	                through to a Storage (a cluster node's disk, raftlab/cluster/disk)
 //	debug.go        the debug log
 //
 // # State and the lock (Figure 2)

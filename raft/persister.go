@@ -1,6 +1,9 @@
 package raft
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // Persister holds a peer's Raft state and snapshot across simulated crashes,
 // as the course's Persister does. The test harness gives a restarted peer a
@@ -8,17 +11,53 @@ import "sync"
 // afterwards can reach the new one.
 //
 // It is safe for concurrent use, and it hands out and keeps copies: no caller
-// can alias its state. The zero value is an empty, usable Persister.
+// can alias its state. The zero value is an empty, usable Persister that
+// keeps everything in memory; NewPersister makes one that also writes
+// through to durable Storage.
 type Persister struct {
 	mu        sync.Mutex
 	raftstate []byte
 	snapshot  []byte
 	saves     uint64 // counts saves, so that saveAppend can tell nobody else saved
+	storage   Storage
+	fail      func(error)
+}
+
+// Storage is durable storage behind a Persister (NewPersister): a real
+// cluster keeps a peer's state on disk across process crashes. Each method
+// returns only once what it wrote is durable, and a crash at any instant
+// leaves either the old contents or the new, never a mix.
+type Storage interface {
+	// Save replaces the Raft state and the snapshot, both at once.
+	Save(raftstate, snapshot []byte) error
+	// Append makes the Raft state its first keep bytes, with header
+	// written over their start, followed by tail; the snapshot stays.
+	Append(header []byte, keep int, tail []byte) error
 }
 
 // MakePersister returns an empty Persister.
 func MakePersister() *Persister {
 	return &Persister{}
+}
+
+// NewPersister returns a Persister holding raftstate and snapshot (what s
+// holds, as the caller loaded it) that writes every save through to s
+// before returning. If s fails, the Persister calls fail with the error,
+// while still holding its lock, so nothing else is saved: a peer that
+// cannot persist must not go on, since it could acknowledge what it would
+// then forget. fail must not return (a node logs why it stops and exits);
+// if it does, or is nil, the Persister panics with the error.
+func NewPersister(s Storage, raftstate, snapshot []byte, fail func(error)) *Persister {
+	return &Persister{raftstate: clone(raftstate), snapshot: clone(snapshot), storage: s, fail: fail}
+}
+
+// failed stops everything after s failed. Caller holds ps.mu.
+func (ps *Persister) failed(err error) {
+	err = fmt.Errorf("raft: Persister: writing to storage: %w", err)
+	if ps.fail != nil {
+		ps.fail(err)
+	}
+	panic(err)
 }
 
 func clone(b []byte) []byte {
@@ -30,7 +69,8 @@ func clone(b []byte) []byte {
 	return c
 }
 
-// Copy returns a new Persister holding the same state and snapshot.
+// Copy returns a new Persister holding the same state and snapshot, in
+// memory only (the test harness's crash and restart; never storage's).
 func (ps *Persister) Copy() *Persister {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
@@ -67,6 +107,11 @@ func (ps *Persister) save(raftstate []byte, snapshot []byte) uint64 {
 	ps.raftstate = reuse(ps.raftstate, raftstate)
 	ps.snapshot = reuse(ps.snapshot, snapshot)
 	ps.saves++
+	if ps.storage != nil {
+		if err := ps.storage.Save(raftstate, snapshot); err != nil {
+			ps.failed(err)
+		}
+	}
 	return ps.saves
 }
 
@@ -85,6 +130,11 @@ func (ps *Persister) saveAppend(since uint64, header []byte, keep int, tail []by
 	ps.raftstate = append(ps.raftstate[:keep], tail...)
 	copy(ps.raftstate, header)
 	ps.saves++
+	if ps.storage != nil {
+		if err := ps.storage.Append(header, keep, tail); err != nil {
+			ps.failed(err)
+		}
+	}
 	return ps.saves, true
 }
 

@@ -3,6 +3,7 @@ package raft
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -117,5 +118,76 @@ func TestPersisterSaveAppend(t *testing.T) {
 	m := ps.save([]byte("ab"), nil)
 	if _, ok := ps.saveAppend(m, []byte("a"), 3, nil); ok {
 		t.Fatal("saveAppend kept more bytes than were saved")
+	}
+}
+
+// fakeStorage records what a Persister writes through, and fails when told.
+type fakeStorage struct {
+	state, snapshot []byte
+	calls           []string
+	err             error
+}
+
+func (f *fakeStorage) Save(state, snapshot []byte) error {
+	f.calls = append(f.calls, fmt.Sprintf("Save(%s, %s)", state, snapshot))
+	if f.err != nil {
+		return f.err
+	}
+	f.state, f.snapshot = bytes.Clone(state), bytes.Clone(snapshot)
+	return nil
+}
+
+func (f *fakeStorage) Append(header []byte, keep int, tail []byte) error {
+	f.calls = append(f.calls, fmt.Sprintf("Append(%s, %d, %s)", header, keep, tail))
+	if f.err != nil {
+		return f.err
+	}
+	f.state = append(f.state[:keep:keep], tail...)
+	copy(f.state, header)
+	return nil
+}
+
+// A Persister made with NewPersister starts from what it is given and
+// writes every save through, the incremental ones as appends, so that the
+// storage holds what the Persister does.
+func TestPersisterWritesThroughToStorage(t *testing.T) {
+	st := &fakeStorage{state: []byte("HHold"), snapshot: []byte("s0")}
+	ps := NewPersister(st, st.state, st.snapshot, nil)
+	if string(ps.ReadRaftState()) != "HHold" || string(ps.ReadSnapshot()) != "s0" {
+		t.Fatalf("NewPersister holds %q and %q, want what it was given", ps.ReadRaftState(), ps.ReadSnapshot())
+	}
+	n := ps.save([]byte("HHabc"), []byte("snap"))
+	if _, ok := ps.saveAppend(n, []byte("GG"), 5, []byte("def")); !ok {
+		t.Fatal("saveAppend refused")
+	}
+	want := []string{"Save(HHabc, snap)", "Append(GG, 5, def)"}
+	if fmt.Sprint(st.calls) != fmt.Sprint(want) {
+		t.Fatalf("storage saw %q, want %q", st.calls, want)
+	}
+	if !bytes.Equal(st.state, ps.ReadRaftState()) || !bytes.Equal(st.snapshot, ps.ReadSnapshot()) {
+		t.Fatalf("storage holds %q/%q, the Persister %q/%q", st.state, st.snapshot, ps.ReadRaftState(), ps.ReadSnapshot())
+	}
+	if cp := ps.Copy(); cp.storage != nil {
+		t.Fatal("a Copy writes through to the original's storage")
+	}
+}
+
+// A storage failure stops the peer: fail is called with the error, and a
+// fail that returns (or none) turns into a panic, so nothing goes on as if
+// the save had been made.
+func TestPersisterStorageFailureStops(t *testing.T) {
+	st := &fakeStorage{err: fmt.Errorf("disk full")}
+	var got error
+	ps := NewPersister(st, nil, nil, func(err error) { got = err })
+	func() {
+		defer func() {
+			if r := recover(); r == nil {
+				t.Fatal("Save returned after the storage failed and fail returned")
+			}
+		}()
+		ps.Save([]byte("x"), nil)
+	}()
+	if got == nil || !strings.Contains(got.Error(), "disk full") {
+		t.Fatalf("fail got %v, want the storage's error", got)
 	}
 }

@@ -1,0 +1,321 @@
+package disk
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// model is what a store must hold after a sequence of saves: the
+// Persister's own in-memory rule.
+type model struct{ state, snapshot []byte }
+
+func (m *model) save(state, snapshot []byte) {
+	m.state, m.snapshot = bytes.Clone(state), bytes.Clone(snapshot)
+}
+
+func (m *model) append(header []byte, keep int, tail []byte) {
+	m.state = append(m.state[:keep:keep], tail...)
+	copy(m.state, header)
+}
+
+// logs collects a store's log lines.
+type logs struct{ lines []string }
+
+func (l *logs) logf(format string, args ...any) { l.lines = append(l.lines, fmt.Sprintf(format, args...)) }
+
+func open(t *testing.T, dir string) (*Store, []byte, []byte, *logs) {
+	t.Helper()
+	l := &logs{}
+	s, state, snap, err := Open(dir, l.logf)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", dir, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, state, snap, l
+}
+
+func check(t *testing.T, what string, state, snap []byte, want model) {
+	t.Helper()
+	if !bytes.Equal(state, want.state) || !bytes.Equal(snap, want.snapshot) {
+		t.Fatalf("%s: state %q snapshot %q, want %q and %q", what, abbrev(state), abbrev(snap), abbrev(want.state), abbrev(want.snapshot))
+	}
+}
+
+func abbrev(b []byte) string {
+	if len(b) > 40 {
+		return fmt.Sprintf("%s...(%d bytes)", b[:40], len(b))
+	}
+	return string(b)
+}
+
+// history runs a fixed mix of saves and appends against s and m, as Raft
+// does: a header overwritten at the front, entries appended, a compaction
+// now and then.
+func history(t *testing.T, s *Store, m *model, rounds int) {
+	t.Helper()
+	for i := range rounds {
+		header := []byte(fmt.Sprintf("H%07d", i))
+		switch {
+		case i%7 == 3:
+			state := append(bytes.Clone(header), bytes.Repeat([]byte{byte('a' + i%26)}, i)...)
+			snap := []byte(fmt.Sprintf("snapshot %d", i))
+			if err := s.Save(state, snap); err != nil {
+				t.Fatal(err)
+			}
+			m.save(state, snap)
+		default:
+			keep := max(len(header), len(m.state)-i%3) // sometimes truncating a little
+			tail := []byte(fmt.Sprintf("entry %d;", i))
+			if len(m.state) < len(header) {
+				keep = len(m.state)
+				header = header[:keep]
+			}
+			if err := s.Append(header, keep, tail); err != nil {
+				t.Fatal(err)
+			}
+			m.append(header, keep, tail)
+		}
+	}
+}
+
+func TestNewStoreIsEmpty(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "node")
+	s, state, snap, _ := open(t, dir)
+	if state != nil || snap != nil {
+		t.Fatalf("new store holds state %q snapshot %q, want nothing", state, snap)
+	}
+	if s.Size() == 0 {
+		t.Errorf("Size 0 for a store with a base and a wal on disk")
+	}
+}
+
+func TestReopenReturnsWhatWasSaved(t *testing.T) {
+	dir := t.TempDir()
+	s, _, _, _ := open(t, dir)
+	var m model
+	history(t, s, &m, 50)
+	s.Close()
+	s2, state, snap, l := open(t, dir)
+	check(t, "after reopening", state, snap, m)
+	if len(l.lines) != 0 {
+		t.Errorf("a clean reopen logged %q", l.lines)
+	}
+	// And it goes on from there.
+	history(t, s2, &m, 20)
+	s2.Close()
+	_, state, snap, _ = open(t, dir)
+	check(t, "after a second reopen", state, snap, m)
+}
+
+// A crash in the middle of an append leaves a prefix of its record (or of
+// the bytes a file system had flushed). Cut the wal at every offset of its
+// last record: the store opens with the state before that append, says so,
+// and goes on appending after the cut.
+func TestTornLastRecordAtEveryOffsetIsDropped(t *testing.T) {
+	dir := t.TempDir()
+	s, _, _, _ := open(t, dir)
+	var m model
+	history(t, s, &m, 12) // ends with appends after the save at 10
+	before := m
+	before.state = bytes.Clone(m.state)
+	last := encodeRecord([]byte("H-last!!"), len(m.state), []byte("the last entry"))
+	if err := s.Append([]byte("H-last!!"), len(m.state), []byte("the last entry")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	wal := filepath.Join(dir, walName)
+	whole, err := os.ReadFile(wal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := len(whole) - len(last)
+	for cut := start; cut < len(whole); cut++ {
+		for _, fill := range []string{"cut", "zeros"} {
+			torn := bytes.Clone(whole[:cut])
+			if fill == "zeros" { // the file's length made it to disk, the bytes did not
+				torn = append(torn, make([]byte, len(whole)-cut)...)
+			}
+			if err := os.WriteFile(wal, torn, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			s, state, snap, l := open(t, dir)
+			want := before
+			if cut == len(whole) {
+				want = m
+			}
+			check(t, fmt.Sprintf("cut at %d (%s)", cut, fill), state, snap, want)
+			if cut > start && (len(l.lines) != 1 || !strings.Contains(l.lines[0], "torn")) {
+				t.Fatalf("cut at %d (%s): log %q, want one line about the torn record", cut, fill, l.lines)
+			}
+			if err := s.Append([]byte("H-after!"), len(state), []byte("after")); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			_, state, _, _ = open(t, dir)
+			want.append([]byte("H-after!"), len(want.state), []byte("after"))
+			check(t, fmt.Sprintf("cut at %d (%s), then an append", cut, fill), state, snap, want)
+		}
+	}
+}
+
+// A bit flipped anywhere in a record that has whole records after it is
+// damage, not a crash: Open refuses, naming the file and the offset, and
+// changes nothing.
+func TestFlippedBitInTheMiddleStopsOpen(t *testing.T) {
+	dir := t.TempDir()
+	s, _, _, _ := open(t, dir)
+	if err := s.Save([]byte("HEADER00 state"), []byte("snap")); err != nil {
+		t.Fatal(err)
+	}
+	var offsets []int
+	size := walHeaderSize
+	for i := range 5 {
+		tail := []byte(fmt.Sprintf("entry %d;", i))
+		offsets = append(offsets, size)
+		if err := s.Append([]byte("HEADER01"), 14+i*len(tail), tail); err != nil {
+			t.Fatal(err)
+		}
+		size += len(encodeRecord([]byte("HEADER01"), 0, tail))
+	}
+	s.Close()
+	wal := filepath.Join(dir, walName)
+	whole, _ := os.ReadFile(wal)
+	baseBytes, _ := os.ReadFile(filepath.Join(dir, baseName))
+	for rec := 0; rec < 4; rec++ { // not the last: that one could be torn
+		recEnd := offsets[rec+1]
+		for at := offsets[rec]; at < recEnd; at++ {
+			bad := bytes.Clone(whole)
+			bad[at] ^= 0x10
+			os.WriteFile(wal, bad, 0o600)
+			_, _, _, err := Open(dir, nil)
+			var ce *CorruptError
+			if !errors.As(err, &ce) {
+				t.Fatalf("bit flipped at %d (record %d): Open returned %v, want a *CorruptError", at, rec, err)
+			}
+			if ce.File != wal || ce.Offset != int64(offsets[rec]) {
+				t.Fatalf("bit flipped at %d: error names %s offset %d, want %s offset %d", at, ce.File, ce.Offset, wal, offsets[rec])
+			}
+			if !strings.Contains(err.Error(), "restore the directory from a backup") {
+				t.Fatalf("the error does not tell the operator what to do: %v", err)
+			}
+			after, _ := os.ReadFile(wal)
+			afterBase, _ := os.ReadFile(filepath.Join(dir, baseName))
+			if !bytes.Equal(after, bad) || !bytes.Equal(afterBase, baseBytes) {
+				t.Fatalf("bit flipped at %d: Open changed the files", at)
+			}
+		}
+	}
+}
+
+func TestFlippedBitInTheBaseStopsOpen(t *testing.T) {
+	dir := t.TempDir()
+	s, _, _, _ := open(t, dir)
+	if err := s.Save([]byte("HEADER00 state"), []byte("snapshot")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	path := filepath.Join(dir, baseName)
+	whole, _ := os.ReadFile(path)
+	for at := range whole {
+		bad := bytes.Clone(whole)
+		bad[at] ^= 0x01
+		os.WriteFile(path, bad, 0o600)
+		var ce *CorruptError
+		if _, _, _, err := Open(dir, nil); !errors.As(err, &ce) || ce.File != path {
+			t.Fatalf("bit flipped at %d of the base: Open returned %v, want a *CorruptError naming %s", at, err, path)
+		}
+	}
+}
+
+// The crash windows of a Save: before the base's rename (a base.tmp left
+// over: the old state stands), and between the base's rename and the wal's
+// (the new base with the old wal, which is ignored).
+func TestCrashDuringSave(t *testing.T) {
+	dir := t.TempDir()
+	s, _, _, _ := open(t, dir)
+	var m model
+	history(t, s, &m, 10)
+	oldWal, _ := os.ReadFile(filepath.Join(dir, walName))
+	s.Close()
+
+	// Before the rename: a half-written base.tmp.
+	os.WriteFile(filepath.Join(dir, baseName+tmpExt), []byte("RLBASE01 half"), 0o600)
+	s, state, snap, l := open(t, dir)
+	check(t, "with a base.tmp left over", state, snap, m)
+	if _, err := os.Stat(filepath.Join(dir, baseName+tmpExt)); err == nil || len(l.lines) != 1 {
+		t.Fatalf("base.tmp still there, or log %q is not one line about it", l.lines)
+	}
+
+	// Between the renames: a new base, and the wal of the base before.
+	if err := s.Save([]byte("HEADER09 new state"), []byte("new snapshot")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	os.WriteFile(filepath.Join(dir, walName), oldWal, 0o600)
+	s, state, snap, l = open(t, dir)
+	check(t, "new base, old wal", state, snap, model{[]byte("HEADER09 new state"), []byte("new snapshot")})
+	if len(l.lines) != 1 || !strings.Contains(l.lines[0], "generation") {
+		t.Fatalf("log %q, want one line about the wal's older generation", l.lines)
+	}
+	if err := s.Append([]byte("HEADER10"), 18, []byte(" more")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, state, _, _ = open(t, dir)
+	if string(state) != "HEADER10 new state more" {
+		t.Fatalf("after an append on the replaced wal: %q", state)
+	}
+}
+
+func TestWalWithoutBaseIsCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, walName), encodeWalHeader(1), 0o600)
+	var ce *CorruptError
+	if _, _, _, err := Open(dir, nil); !errors.As(err, &ce) {
+		t.Fatalf("Open of a wal with no base: %v, want a *CorruptError", err)
+	}
+}
+
+// A whole record that does not fit the state it follows is damage too.
+func TestRecordThatDoesNotFitIsCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	s, _, _, _ := open(t, dir)
+	s.Save([]byte("HEADER00"), nil)
+	s.Append([]byte("HEADER00"), 100, []byte("x")) // keeps more than there is
+	s.Close()
+	var ce *CorruptError
+	if _, _, _, err := Open(dir, nil); !errors.As(err, &ce) || !strings.Contains(ce.Reason, "keeps 100 bytes") {
+		t.Fatalf("Open: %v, want a *CorruptError about the record keeping 100 bytes", err)
+	}
+}
+
+// Whatever the wal holds, Open returns a state or an error: no panic, and
+// no allocation beyond the file's size (lengths are checked against it).
+func FuzzOpenWal(f *testing.F) {
+	f.Add(encodeWalHeader(1))
+	f.Add(append(encodeWalHeader(1), encodeRecord([]byte("HEADER01"), 8, []byte("entry"))...))
+	f.Add(append(encodeWalHeader(1), 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0))
+	f.Add([]byte("RLWAL001"))
+	f.Fuzz(func(t *testing.T, wal []byte) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, baseName), encodeBase(1, []byte("HEADER00"), []byte("snap")), 0o600)
+		os.WriteFile(filepath.Join(dir, walName), wal, 0o600)
+		s, state, _, err := Open(dir, nil)
+		if err != nil {
+			var ce *CorruptError
+			if !errors.As(err, &ce) {
+				t.Fatalf("Open: %v, want a state or a *CorruptError", err)
+			}
+			return
+		}
+		defer s.Close()
+		if len(state) > len(wal)+8 {
+			t.Fatalf("a state of %d bytes from a %d-byte wal", len(state), len(wal))
+		}
+	})
+}

@@ -26,7 +26,9 @@ func (m *model) append(header []byte, keep int, tail []byte) {
 // logs collects a store's log lines.
 type logs struct{ lines []string }
 
-func (l *logs) logf(format string, args ...any) { l.lines = append(l.lines, fmt.Sprintf(format, args...)) }
+func (l *logs) logf(format string, args ...any) {
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+}
 
 func open(t *testing.T, dir string) (*Store, []byte, []byte, *logs) {
 	t.Helper()

@@ -9,10 +9,13 @@ import (
 	"raftlab/labgob"
 )
 
-// ClientEnd is a client's end of a connection to one server.
+// ClientEnd is a client's end of a connection to one server: an end of the
+// simulated Network (MakeEnd), or an end whose calls a Caller carries to a
+// server elsewhere (MakeRemoteEnd).
 type ClientEnd struct {
 	endname any
-	net     *Network
+	net     *Network // nil for a remote end
+	remote  Caller   // nil for an end of a Network
 }
 
 // NetworkMade returns when the network this end belongs to was made, which
@@ -31,6 +34,9 @@ func (e *ClientEnd) NetworkMade() time.Time {
 // svcMeth is "Service.Method"; args is encoded as sent; reply must point to
 // a zero value of the handler's reply type.
 func (e *ClientEnd) Call(svcMeth string, args any, reply any) bool {
+	if e.remote != nil {
+		return e.callRemote(svcMeth, args, reply)
+	}
 	rn := e.net
 	if rn.closed.Load() {
 		return false

@@ -59,10 +59,21 @@
 //   - ClientEnd.NetworkMade says when the end's network was made (in a
 //     course-shaped harness, when the test started): raft's debug log
 //     counts its milliseconds from there.
+//   - The seam for a real transport, so that raft and kvraft run unchanged
+//     as separate processes (package raftlab/cluster/transport carries it
+//     over TCP). MakeRemoteEnd(c) returns an end whose Call encodes args
+//     with labgob as usual, hands the bytes to c, a Caller (one method:
+//     Call(svcMeth string, args []byte) (reply []byte, ok bool)), and
+//     decodes the reply with labgob's checks; false keeps its meaning
+//     ("don't know"). On the far side, Server.Dispatch(svcMeth, args) runs
+//     the handler on the encoded request and returns the encoded reply,
+//     exactly as the Network does. A remote end belongs to no Network:
+//     none of its counts or faults apply, and NetworkMade is zero.
 //
 // Goroutines: none of its own at rest. Each Call runs in its caller's
 // goroutine, plus one goroutine per request for the handler, so a crashed
 // server's handler can be abandoned. Cleanup makes every waiting Call return
 // false at once and every pending delay end, so no labrpc goroutine outlives
-// it except handlers that are still running user code.
+// it except handlers that are still running user code. A remote end's Call
+// and a Dispatch start none: each runs in its caller's goroutine.
 package labrpc

@@ -4,7 +4,8 @@ package labrpc
 // partitions, counts, concurrency, isolation of caller and handler, which
 // methods become handlers, and the report of unknown names. Faults live in
 // faults_test.go, Cleanup in cleanup_test.go, statistics and seeds in
-// stats_test.go, the test service and helpers in helpers_test.go, and the
+// stats_test.go, the seam for a real transport (remote ends, Dispatch) in
+// remote_test.go, the test service and helpers in helpers_test.go, and the
 // round-trip benchmarks in bench_test.go.
 
 import (

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"raftlab/labrpc"
 )
 
 // ErrClosed is what a call on a closed Client fails with.
@@ -39,6 +41,8 @@ type Client struct {
 	readers sync.WaitGroup // net/rpc's reading goroutine of every connection
 	dials   atomic.Int64
 }
+
+var _ labrpc.Caller = (*Client)(nil)
 
 // clientConn is one connection of a Client.
 type clientConn struct {

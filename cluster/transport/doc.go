@@ -85,9 +85,9 @@
 // A connection that sends garbage (a wrong magic, a length over its limit,
 // a frame that does not parse) or the wrong secret is closed, with one
 // line to Config.Logf saying who and why; the Server goes on serving the
-// others. Nothing a peer sends can make a Server panic or allocate without
-// bound: every length is checked against its limit before anything is
-// allocated for it (MaxSecret 1 KiB, MaxName 256 bytes, MaxFrame 64 MiB,
+// others. Nothing a peer sends can make a Server panic, or allocate
+// without bound for a message: every length is checked against its limit
+// before anything is allocated for it (MaxSecret 1 KiB, MaxName 256 bytes, MaxFrame 64 MiB,
 // which bounds a request or a reply, snapshots included), and a frame's
 // buffer grows with the bytes that actually arrive (from 64 KiB), so a
 // peer that declares 64 MiB and sends ten bytes costs 64 KiB. Decoding of
@@ -103,6 +103,9 @@
 //     handshake costs a goroutine and a few bytes for HandshakeTimeout.
 //   - A server runs each request's handler in a goroutine of its own (as
 //     net/rpc does), with no cap on how many run at once.
+//   - A request for a service or method the labrpc Server lacks is
+//     reported on stderr by labrpc, once per name, as on the simulated
+//     network; a name is at most MaxName bytes.
 //   - No encryption, and the secret is sent in the clear (see above).
 //
 // # Goroutines
@@ -114,8 +117,8 @@
 // one-second wait for a commit). A Client runs net/rpc's reading goroutine
 // for its connection; a dial runs in the goroutine of the call that needed
 // it. Close ends the calls in progress at once, closes the connection, and
-// returns once the reading goroutine is past its last read, with nothing
-// left to do that can block.
+// returns once the reading goroutine has made its last read; all it does
+// after that is fail the calls still recorded, and end.
 //
 // Files: wire.go (the byte layouts and their limits), codec.go (net/rpc's
 // codecs over frames), service.go (Peer.Call), server.go (Listen, the

@@ -48,7 +48,7 @@ func Listen(addr string, srv *labrpc.Server, cfg Config) (*Server, error) {
 		done:   make(chan struct{}),
 		conns:  map[net.Conn]bool{},
 	}
-	if err := s.rpc.RegisterName("Peer", &peerService{srv: srv}); err != nil {
+	if err := s.rpc.RegisterName("Peer", &peerService{srv: srv, logf: cfg.Logf}); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("transport: %w", err)
 	}

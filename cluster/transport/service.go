@@ -25,7 +25,8 @@ type Request struct {
 // peerService is the receiver of Peer.Call: it hands each request to a
 // labrpc Server.
 type peerService struct {
-	srv *labrpc.Server
+	srv  *labrpc.Server
+	logf func(format string, args ...any)
 }
 
 // Call runs the labrpc handler for req and returns its encoded reply. A
@@ -38,7 +39,9 @@ func (p *peerService) Call(req *Request, reply *[]byte) error {
 		return fmt.Errorf("labrpc could not dispatch %s", req.SvcMeth)
 	}
 	if len(rep) > maxReply {
-		return fmt.Errorf("the reply of %s is %d bytes, more than a frame carries (%d)", req.SvcMeth, len(rep), maxReply)
+		err := fmt.Errorf("the reply of %s is %d bytes, more than a frame carries (%d)", req.SvcMeth, len(rep), maxReply)
+		p.logf("transport: %v; the call fails", err)
+		return err
 	}
 	*reply = rep
 	return nil

@@ -56,7 +56,7 @@ func TestCallDeadAddress(t *testing.T) {
 	deadAddr := ln.Addr().String()
 	ln.Close()
 
-	const timeout = 300 * time.Millisecond
+	const timeout = 500 * time.Millisecond
 	end := labrpc.MakeRemoteEnd(client(t, deadAddr, Config{Timeout: timeout}))
 	r := await(t, goCall(end, "Junk.Double", 1, new(int)), prompt, "call to a closed port")
 	if r.ok {
@@ -84,7 +84,7 @@ func TestCallDeadAddress(t *testing.T) {
 // arrive meanwhile is kept.
 func TestCallTimeout(t *testing.T) {
 	s, j := junkServer(t, Config{}, nil)
-	const timeout = 300 * time.Millisecond
+	const timeout = 500 * time.Millisecond
 	c := client(t, s.Addr().String(), Config{Timeout: timeout})
 	end := labrpc.MakeRemoteEnd(c)
 
@@ -348,5 +348,29 @@ func TestConfig(t *testing.T) {
 	}
 	if _, err := Listen("256.0.0.1:0", labrpc.MakeServer(), Config{}); err == nil {
 		t.Errorf("Listen on a bad address: no error")
+	}
+}
+
+// TestOversizeReply: a reply too large for a frame does not travel; the
+// call is false, the server says why in one log line, and the connection
+// stays.
+func TestOversizeReply(t *testing.T) {
+	log := newLog(t, "server")
+	s, _ := junkServer(t, Config{}, log)
+	c := client(t, s.Addr().String(), Config{Timeout: 10 * time.Second})
+	end := labrpc.MakeRemoteEnd(c)
+	var big []byte
+	if end.Call("Junk.Big", maxReply, &big) {
+		t.Fatalf("a call whose reply is over the frame limit returned true")
+	}
+	if lines := log.matching("more than a frame carries"); len(lines) != 1 {
+		t.Fatalf("want one server log line about the reply's size; the log: %q", log.all())
+	}
+	var fits []byte
+	if !end.Call("Junk.Big", 1<<20, &fits) || len(fits) != 1<<20 {
+		t.Fatalf("a 1 MiB reply after the refused one: got %d bytes", len(fits))
+	}
+	if d := c.Dials(); d != 1 {
+		t.Fatalf("%d dials: a refused reply should leave the connection up", d)
 	}
 }

@@ -374,3 +374,21 @@ func TestOversizeReply(t *testing.T) {
 		t.Fatalf("%d dials: a refused reply should leave the connection up", d)
 	}
 }
+
+// TestClientCloseDuringDial: Close cuts short a call still in its dial and
+// handshake (to a server that accepts and never answers), rather than
+// letting it run to its deadline.
+func TestClientCloseDuringDial(t *testing.T) {
+	mute, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Close()
+	c := client(t, mute.Addr().String(), Config{Timeout: 30 * time.Second})
+	ch := goCall(labrpc.MakeRemoteEnd(c), "Junk.Double", 1, new(int))
+	waitFor(t, prompt, "the call to dial", func() bool { return c.Dials() == 1 })
+	c.Close()
+	if r := await(t, ch, prompt, "a call dialing at Close"); r.ok {
+		t.Fatalf("a call to a server that never answers returned true")
+	}
+}

@@ -34,7 +34,8 @@ func benchEnd(b *testing.B) (*labrpc.ClientEnd, *Client) {
 
 // BenchmarkCall measures sequential round trips of a small call over
 // loopback, labgob coding included: the latency floor of every RPC a
-// cluster makes.
+// cluster makes. On the 2-core machine of 2026-11: about 28 µs (36,000
+// calls/s), against 10.5 µs for labrpc's simulated network.
 func BenchmarkCall(b *testing.B) {
 	end, _ := benchEnd(b)
 	b.ReportAllocs()
@@ -50,7 +51,8 @@ func BenchmarkCall(b *testing.B) {
 }
 
 // BenchmarkCallParallel50 measures throughput with 50 goroutines calling
-// at once on one end, so on one shared connection.
+// at once on one end, so on one shared connection. On the 2-core machine
+// of 2026-11: about 70,000 calls/s.
 func BenchmarkCallParallel50(b *testing.B) {
 	end, c := benchEnd(b)
 	const callers = 50

@@ -73,14 +73,7 @@ func TestAgreesWithBruteForce(t *testing.T) {
 		s := seed + uint64(r)
 		rng := rand.New(rand.NewPCG(s, 1))
 		h := tinyHistory(rng, []string{"", "a", "b"}, []string{"", "a", "b", "ab", "ba", "aa"})
-		want := bruteForce(h)
-		got, info := CheckOperationsTimeout(KvModel, h, 10*time.Second)
-		if (got == Ok) != want || got == Unknown {
-			t.Fatalf("RAFTLAB_SEED=%d: search says %v, brute force says linearizable=%v:\n%s", s, got, want, describeHistory(h))
-		}
-		if got == Ok && !isLinearization(h, info.Partitions[0].Prefix) {
-			t.Fatalf("RAFTLAB_SEED=%d: Ok with %v, which is not a linearization:\n%s", s, info.Partitions[0].Prefix, describeHistory(h))
-		}
+		agreesWithBruteForce(t, s, h)
 	}
 }
 
@@ -100,14 +93,7 @@ func TestAgreesWithBruteForceLongValuesAndDigests(t *testing.T) {
 				h[i].Output = DigestKvOutput(out.Value)
 			}
 		}
-		want := bruteForce(h)
-		got, info := CheckOperationsTimeout(KvModel, h, 10*time.Second)
-		if (got == Ok) != want || got == Unknown {
-			t.Fatalf("RAFTLAB_SEED=%d: search says %v, brute force says linearizable=%v:\n%s", s, got, want, describeHistory(h))
-		}
-		if got == Ok && !isLinearization(h, info.Partitions[0].Prefix) {
-			t.Fatalf("RAFTLAB_SEED=%d: Ok with %v, which is not a linearization:\n%s", s, info.Partitions[0].Prefix, describeHistory(h))
-		}
+		agreesWithBruteForce(t, s, h)
 	}
 }
 
@@ -159,6 +145,20 @@ func TestWrongDoomedIsAnError(t *testing.T) {
 		t.Fatalf("verdict %v, err %v; want Illegal with an error blaming Doomed", got, info.Err)
 	}
 	checkKv(t, h, Ok)
+}
+
+// agreesWithBruteForce fails the test, naming the seed, unless the search's
+// verdict on h is brute force's, and an Ok comes with a linearization.
+func agreesWithBruteForce(t *testing.T, seed uint64, h []Operation) {
+	t.Helper()
+	want := bruteForce(h)
+	got, info := CheckOperationsTimeout(KvModel, h, 10*time.Second)
+	if (got == Ok) != want || got == Unknown {
+		t.Fatalf("RAFTLAB_SEED=%d: search says %v, brute force says linearizable=%v:\n%s", seed, got, want, describeHistory(h))
+	}
+	if got == Ok && !isLinearization(h, info.Partitions[0].Prefix) {
+		t.Fatalf("RAFTLAB_SEED=%d: Ok with %v, which is not a linearization:\n%s", seed, info.Partitions[0].Prefix, describeHistory(h))
+	}
 }
 
 // tinyHistory is 1 to 6 operations on one key at small random times, so

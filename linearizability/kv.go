@@ -16,13 +16,14 @@ const (
 	KvGet    uint8 = 0
 	KvPut    uint8 = 1
 	KvAppend uint8 = 2
+	KvDelete uint8 = 3 // the key's value becomes "", as if never written
 )
 
 // KvInput is the input of a key/value operation.
 type KvInput struct {
-	Op    uint8 // KvGet, KvPut or KvAppend
+	Op    uint8 // KvGet, KvPut, KvAppend or KvDelete
 	Key   string
-	Value string // ignored by Get
+	Value string // ignored by Get and Delete
 }
 
 // KvOutput is the output of a key/value operation. Only a Get's output is
@@ -179,7 +180,8 @@ func describeValue(n int, tail string, sum [sha256.Size]byte) string {
 
 // KvModel is a key/value store of strings, the service of the kvraft lab:
 // Get returns the current value ("" for a missing key), Put replaces it,
-// Append appends to it. Keys are independent, so histories are checked one
+// Append appends to it, Delete removes it (a Get then returns "", as for a
+// key never written). Keys are independent, so histories are checked one
 // key at a time. Inputs must be KvInput and Get outputs KvOutput or
 // KvDigest; anything else makes the check fail with an error saying so.
 var KvModel = Model{
@@ -258,14 +260,14 @@ func kvDescribePartition(part []Operation) string {
 }
 
 // kvDoomed reports that a Get can never return its output after state:
-// Appends only extend a value, so unless a Put that may go first could
-// start the value afresh, the value at the Get extends state's. A Get
-// recorded with its whole value (KvOutput) is doomed once state's value is
-// not a prefix of it, which cuts a burst of concurrent Appends down to the
-// one order the next Get saw. A digest (KvDigest) tells only the length:
-// doomed once state is longer, or as long and different. Puts, Appends,
-// and inputs the model does not know are never doomed here (Step judges
-// them).
+// Appends only extend a value, so unless a Put or a Delete that may go
+// first could start the value afresh, the value at the Get extends state's.
+// A Get recorded with its whole value (KvOutput) is doomed once state's
+// value is not a prefix of it, which cuts a burst of concurrent Appends
+// down to the one order the next Get saw. A digest (KvDigest) tells only
+// the length: doomed once state is longer, or as long and different. Puts,
+// Appends, Deletes, and inputs the model does not know are never doomed
+// here (Step judges them).
 func kvDoomed(state any, op Operation, others iter.Seq[Operation]) bool {
 	st, ok := state.(*kvState)
 	in, isKv := op.Input.(KvInput)
@@ -277,9 +279,10 @@ func kvDoomed(state any, op Operation, others iter.Seq[Operation]) bool {
 		if st.mayPrefix(out.Value) {
 			return false
 		}
-		// A Put may go first only if the Get's value begins with it.
+		// A Put may go first only if the Get's value begins with it; a
+		// Delete, whose "" begins every value, always may.
 		for o := range others {
-			if p, ok := o.Input.(KvInput); ok && p.Op == KvPut && strings.HasPrefix(out.Value, p.Value) {
+			if p, ok := o.Input.(KvInput); ok && (p.Op == KvDelete || p.Op == KvPut && strings.HasPrefix(out.Value, p.Value)) {
 				return false
 			}
 		}
@@ -289,7 +292,7 @@ func kvDoomed(state any, op Operation, others iter.Seq[Operation]) bool {
 			return false
 		}
 		for o := range others {
-			if p, ok := o.Input.(KvInput); ok && p.Op == KvPut {
+			if p, ok := o.Input.(KvInput); ok && (p.Op == KvPut || p.Op == KvDelete) {
 				return false
 			}
 		}
@@ -327,8 +330,10 @@ func kvStep(state, input, output any) (bool, any) {
 		return true, newKvState(in.Value)
 	case KvAppend:
 		return true, st.appended(in.Value)
+	case KvDelete:
+		return true, emptyKvState
 	}
-	panic(fmt.Sprintf("KvModel: unknown Op %d in %+v (want KvGet, KvPut or KvAppend)", in.Op, in))
+	panic(fmt.Sprintf("KvModel: unknown Op %d in %+v (want KvGet, KvPut, KvAppend or KvDelete)", in.Op, in))
 }
 
 // kvDescribeOperation renders get('k') -> 'v', put('k', 'v') and
@@ -351,6 +356,8 @@ func kvDescribeOperation(input, output any) string {
 		return fmt.Sprintf("put(%s, %s)", quote(in.Key), quote(in.Value))
 	case KvAppend:
 		return fmt.Sprintf("append(%s, %s)", quote(in.Key), quote(in.Value))
+	case KvDelete:
+		return fmt.Sprintf("delete(%s)", quote(in.Key))
 	}
 	return fmt.Sprintf("op%d(%s, %s)", in.Op, quote(in.Key), quote(in.Value))
 }

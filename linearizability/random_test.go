@@ -162,14 +162,17 @@ func agreesWithBruteForce(t *testing.T, seed uint64, h []Operation) {
 }
 
 // tinyHistory is 1 to 6 operations on one key at small random times, so
-// that they overlap and tie: Puts and Appends of one of writes, and Gets
-// that return one of reads.
+// that they overlap and tie: Puts and Appends of one of writes, Deletes,
+// and Gets that return one of reads.
 func tinyHistory(rng *rand.Rand, writes, reads []string) []Operation {
 	h := make([]Operation, 1+rng.IntN(6))
 	for i := range h {
 		call := rng.Int64N(8)
-		in := KvInput{Op: uint8(rng.IntN(3)), Key: "k", Value: writes[rng.IntN(len(writes))]}
+		in := KvInput{Op: uint8(rng.IntN(4)), Key: "k", Value: writes[rng.IntN(len(writes))]}
 		out := KvOutput{}
+		if in.Op == KvDelete {
+			in.Value = ""
+		}
 		if in.Op == KvGet {
 			in.Value = ""
 			out.Value = reads[rng.IntN(len(reads))]
@@ -235,6 +238,8 @@ func isLinearization(h []Operation, order []int) bool {
 			value[in.Key] = in.Value
 		case KvAppend:
 			value[in.Key] += in.Value
+		case KvDelete:
+			delete(value, in.Key)
 		}
 	}
 	return true

@@ -59,6 +59,18 @@ func (ck *Clerk) Append(key string, value string) {
 	ck.putAppend(key, value, true)
 }
 
+// Delete removes key: a Get then returns "", as for a key never written.
+func (ck *Clerk) Delete(key string) {
+	ck.mu.Lock()
+	defer ck.mu.Unlock()
+	ck.seq++
+	args := DeleteArgs{Key: key, ClientId: ck.clientId, Seq: ck.seq}
+	ck.call(func(end *labrpc.ClientEnd) bool {
+		var reply DeleteReply
+		return end.Call("KVServer.Delete", &args, &reply) && reply.Err != ErrWrongLeader
+	})
+}
+
 func (ck *Clerk) putAppend(key, value string, isAppend bool) {
 	ck.mu.Lock()
 	defer ck.mu.Unlock()

@@ -18,6 +18,7 @@ const (
 	OpGet OpKind = iota
 	OpPut
 	OpAppend
+	OpDelete
 )
 
 func (k OpKind) String() string {
@@ -28,6 +29,8 @@ func (k OpKind) String() string {
 		return "Put"
 	case OpAppend:
 		return "Append"
+	case OpDelete:
+		return "Delete"
 	}
 	return fmt.Sprintf("OpKind(%d)", uint8(k))
 }
@@ -66,4 +69,16 @@ type GetArgs struct {
 type GetReply struct {
 	Err   Err
 	Value string
+}
+
+// DeleteArgs asks for a key to be removed.
+type DeleteArgs struct {
+	Key      string
+	ClientId int64
+	Seq      int64
+}
+
+// DeleteReply answers a Delete.
+type DeleteReply struct {
+	Err Err
 }

@@ -6,6 +6,7 @@
 //	ck := MakeClerk(servers)           // servers: ends to every KVServer
 //	ck.Put("k", "v"); ck.Append("k", "w")
 //	v := ck.Get("k")                   // "vw"; "" for a key never written
+//	ck.Delete("k")                     // not in the course's API: the cluster's
 //
 //	kv := StartKVServer(peers, me, persister, maxraftstate)
 //	kv.Kill()

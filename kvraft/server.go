@@ -129,6 +129,12 @@ func (kv *KVServer) PutAppend(args *PutAppendArgs, reply *PutAppendReply) {
 	_, reply.Err = kv.submit(op)
 }
 
+// Delete is the RPC handler for removing a key. It is not part of the
+// course's API (its harness never calls it); the cluster's HTTP API is.
+func (kv *KVServer) Delete(args *DeleteArgs, reply *DeleteReply) {
+	_, reply.Err = kv.submit(Op{Kind: OpDelete, Key: args.Key, ClientId: args.ClientId, Seq: args.Seq})
+}
+
 // submit puts op in the Raft log and waits until it is applied, or until it
 // is clear it will not be applied here: another operation was applied at its
 // index, the leader lost its term, the request timed out, or the server was

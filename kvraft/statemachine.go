@@ -60,6 +60,8 @@ func (sm *stateMachine) apply(index int, op Op) (value string, err Err) {
 		sm.Store[op.Key] = []byte(op.Value)
 	case OpAppend:
 		sm.Store[op.Key] = append(sm.Store[op.Key], op.Value...)
+	case OpDelete:
+		delete(sm.Store, op.Key)
 	}
 	sm.Clients[op.ClientId] = lastRequest{Seq: op.Seq, Value: value, Err: err}
 	return value, err

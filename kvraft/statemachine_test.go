@@ -24,6 +24,11 @@ func TestStateMachineApply(t *testing.T) {
 		{Op{Kind: OpGet, Key: "b", ClientId: 1, Seq: 4}, "z", OK},
 		{Op{Kind: OpPut, Key: "a", Value: "", ClientId: 3, Seq: 1}, "", OK},
 		{Op{Kind: OpGet, Key: "a", ClientId: 3, Seq: 2}, "", OK}, // present but empty
+		{Op{Kind: OpDelete, Key: "b", ClientId: 3, Seq: 3}, "", OK},
+		{Op{Kind: OpGet, Key: "b", ClientId: 3, Seq: 4}, "", ErrNoKey}, // gone
+		{Op{Kind: OpDelete, Key: "never", ClientId: 3, Seq: 5}, "", OK},
+		{Op{Kind: OpAppend, Key: "b", Value: "w", ClientId: 3, Seq: 6}, "", OK},
+		{Op{Kind: OpGet, Key: "b", ClientId: 3, Seq: 7}, "w", OK}, // afresh
 	}
 	for i, s := range steps {
 		v, err := sm.apply(i+1, s.op)

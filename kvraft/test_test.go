@@ -112,14 +112,23 @@ func Append(cfg *config, ck *Clerk, key string, value string, log *OpLog, cli in
 	putAppend(cfg, ck, linearizability.KvAppend, key, value, log, cli)
 }
 
+// Delete is Put and Append's counterpart for Clerk.Delete, which is not in
+// the course's API (the cluster's HTTP API has it).
+func Delete(cfg *config, ck *Clerk, key string, log *OpLog, cli int) {
+	putAppend(cfg, ck, linearizability.KvDelete, key, "", log, cli)
+}
+
 func putAppend(cfg *config, ck *Clerk, op uint8, key, value string, log *OpLog, cli int) {
-	name := map[uint8]string{linearizability.KvPut: "Put", linearizability.KvAppend: "Append"}[op]
+	name := map[uint8]string{linearizability.KvPut: "Put", linearizability.KvAppend: "Append", linearizability.KvDelete: "Delete"}[op]
 	cfg.opStarted(ck, fmt.Sprintf("client %d %s(%q, %q)", cli, name, key, value))
 	start := now()
-	if op == linearizability.KvPut {
+	switch op {
+	case linearizability.KvPut:
 		ck.Put(key, value)
-	} else {
+	case linearizability.KvAppend:
 		ck.Append(key, value)
+	case linearizability.KvDelete:
+		ck.Delete(key)
 	}
 	end := now()
 	cfg.opDone(ck)
@@ -804,4 +813,64 @@ func TestSnapshotUnreliableRecoverConcurrentPartition4B(t *testing.T) {
 
 func TestSnapshotUnreliableRecoverConcurrentPartitionLinearizable4B(t *testing.T) {
 	GenericTest(t, "4B", 15, 7, true, true, true, 1000, true)
+}
+
+// TestDeleteLinearizable: Delete, not in the course's API, among Puts,
+// Appends and Gets of five clients on three keys, on an unreliable network
+// with the leader's server crashed and restarted midway. The history,
+// Deletes included, must be linearizable, and a Get after a Delete by the
+// same client must return "".
+func TestDeleteLinearizable(t *testing.T) {
+	const nservers, nclients = 3, 5
+	cfg := make_config(t, nservers, true, -1)
+	defer cfg.cleanup()
+	cfg.begin("Test: deletes among puts, appends and gets, unreliable, a restart (cluster API)")
+	log := &OpLog{wholeValues: true}
+	var done atomic.Bool
+	rands := make([]*rand.Rand, nclients)
+	for i := range rands {
+		rands[i] = cfg.rng()
+	}
+	clientsDone := make(chan bool, 1)
+	go func() {
+		clientsDone <- spawn_clients_and_wait(t, cfg, nclients, func(me int, ck *Clerk, t *testing.T) {
+			r := rands[me]
+			for j := 0; !done.Load() && !cfg.failed(); j++ {
+				key := strconv.Itoa(r.IntN(3))
+				switch n := r.IntN(10); {
+				case n < 3:
+					Append(cfg, ck, key, "x "+strconv.Itoa(me)+" "+strconv.Itoa(j)+" y", log, me)
+				case n < 4:
+					Put(cfg, ck, key, "p "+strconv.Itoa(me)+" "+strconv.Itoa(j)+" q", log, me)
+				case n < 5:
+					Delete(cfg, ck, key, log, me)
+				default:
+					Get(cfg, ck, key, log, me)
+				}
+			}
+		})
+	}()
+	time.Sleep(1500 * time.Millisecond) // the clients work undisturbed
+	cfg.ShutdownServer(0)
+	time.Sleep(electionTimeout)
+	cfg.StartServer(0)
+	cfg.ConnectAll()
+	time.Sleep(1500 * time.Millisecond)
+	done.Store(true)
+	select {
+	case ok := <-clientsDone:
+		if !ok {
+			cfg.fatalf("a client failed (see above)")
+		}
+	case <-time.After(clientDeadline):
+		cfg.fatalf("expected every client to finish its last operation within %v of being told to stop", clientDeadline)
+	}
+	ck := cfg.makeClient(cfg.All())
+	Put(cfg, ck, "d", "v", log, nclients)
+	Delete(cfg, ck, "d", log, nclients)
+	if v := Get(cfg, ck, "d", log, nclients); v != "" {
+		cfg.fatalf("Get after Delete: expected \"\", got %q", v)
+	}
+	checkLinearizable(cfg, log.Read())
+	cfg.end()
 }

@@ -1,0 +1,40 @@
+package raft
+
+// Status is a read-only copy of a peer's state, for an operator's view of
+// a running cluster (a node's /status). It is taken under rf.mu and holds
+// values only, so a caller can keep it as long as it likes; it is stale as
+// soon as it is returned.
+type Status struct {
+	Me            int    // this peer's index
+	Role          string // "follower", "pre-candidate", "candidate", "leader", or "dead" once killed
+	Term          int    // currentTerm
+	VotedFor      int    // -1 for none
+	CommitIndex   int    // highest index known committed
+	LastApplied   int    // highest index handed to the service (lastDispatched)
+	LastIndex     int    // index of the last log entry (the snapshot's if the log is empty)
+	LogEntries    int    // entries held in memory after the snapshot
+	SnapshotIndex int    // last index the snapshot covers; 0 if none
+	SnapshotTerm  int
+}
+
+// Status returns a copy of the peer's state. It changes nothing.
+func (rf *Raft) Status() Status {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	st := Status{
+		Me:            rf.me,
+		Role:          rf.role.String(),
+		Term:          rf.currentTerm,
+		VotedFor:      rf.votedFor,
+		CommitIndex:   rf.commitIndex,
+		LastApplied:   rf.lastDispatched,
+		LastIndex:     rf.log.lastIndex(),
+		LogEntries:    len(rf.log.entries),
+		SnapshotIndex: rf.log.snapshotIndex,
+		SnapshotTerm:  rf.log.snapshotTerm,
+	}
+	if rf.killed() {
+		st.Role = "dead"
+	}
+	return st
+}

@@ -1,0 +1,53 @@
+package raft
+
+import (
+	"testing"
+	"time"
+)
+
+// Status shows one leader among three peers, in the term the others see,
+// and follows an entry from Start to commit and delivery.
+func TestStatusReportsRoleTermAndIndexes(t *testing.T) {
+	c := newMiniCluster(t, 3)
+	ld := c.leader(t)
+	index, _, ok := c.rafts[ld].Start(42)
+	if !ok {
+		t.Skipf("peer %d lost leadership before Start; nothing to check", ld)
+	}
+	c.mustApply(t, index)
+	pollUntil(t, 5*time.Second, "every peer's Status shows the entry applied", func() bool {
+		for _, rf := range c.rafts {
+			if st := rf.Status(); st.CommitIndex < index || st.LastApplied < index {
+				return false
+			}
+		}
+		return true
+	})
+	leaders := 0
+	for i, rf := range c.rafts {
+		st := rf.Status()
+		term, isLeader := rf.GetState()
+		if st.Me != i {
+			t.Errorf("peer %d: Status().Me = %d", i, st.Me)
+		}
+		if st.Role == "leader" {
+			leaders++
+		}
+		if (st.Role == "leader") != isLeader && st.Term == term {
+			t.Errorf("peer %d term %d: Status role %q, GetState says leader=%v", i, term, st.Role, isLeader)
+		}
+		if st.LastIndex < index || st.LogEntries != st.LastIndex-st.SnapshotIndex {
+			t.Errorf("peer %d: Status %+v after index %d committed", i, st, index)
+		}
+		if st.LastApplied > st.CommitIndex || st.CommitIndex > st.LastIndex {
+			t.Errorf("peer %d: Status breaks applied <= commit <= last: %+v", i, st)
+		}
+	}
+	if leaders > 1 {
+		t.Errorf("%d peers report the leader role", leaders)
+	}
+	c.rafts[0].Kill()
+	if st := c.rafts[0].Status(); st.Role != "dead" {
+		t.Errorf("peer 0 after Kill: role %q, want dead", st.Role)
+	}
+}

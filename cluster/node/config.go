@@ -1,0 +1,99 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"time"
+)
+
+// Defaults for the zero fields of a Config.
+const (
+	// DefaultMaxRaftState: kvraft snapshots once the persisted Raft state
+	// reaches 1 MiB, so a node's disk holds about that much log plus the
+	// key/value data.
+	DefaultMaxRaftState = 1 << 20
+	// DefaultRequestTimeout bounds each HTTP key/value request, from its
+	// arrival to its answer: long enough for an election (about a third of
+	// a second) and a commit or two, short enough that a node cut off in a
+	// minority answers 503 promptly.
+	DefaultRequestTimeout = 3 * time.Second
+)
+
+// Bounds on what an HTTP client may send.
+const (
+	MaxKey   = 1 << 10 // bytes in a key, after URL decoding
+	MaxValue = 1 << 20 // bytes in a PUT or POST body
+)
+
+// Config describes one cluster member.
+type Config struct {
+	ID    int      // this member's index into Peers
+	Peers []string // every member's peer (net/rpc) address; Peers[ID] is listened on
+	HTTP  string   // the HTTP API's listen address; port 0 picks a free one (see HTTPAddr)
+	Dir   string   // this member's data directory (created if missing)
+
+	// Secret is the shared cluster secret checked on every peer
+	// connection (transport.Config.Secret); empty means none.
+	Secret string
+
+	// MaxRaftState is the persisted Raft state size, in bytes, at which
+	// kvraft takes a snapshot. 0 means DefaultMaxRaftState; -1 never
+	// snapshots (the log then grows without bound).
+	MaxRaftState int
+
+	// RequestTimeout bounds each key/value request made through the HTTP
+	// API. 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
+
+	// Logf receives the node's log lines, one per notable event. Nil means
+	// log.Printf.
+	Logf func(format string, args ...any)
+
+	// OnFatal is called, after a log line saying why, when the node can no
+	// longer run safely: its storage failed to save Raft's state. It must
+	// not return (raft.NewPersister's contract: a peer that cannot persist
+	// must not acknowledge anything more). Nil means os.Exit(1).
+	OnFatal func(error)
+}
+
+// withDefaults checks c and fills in its defaults.
+func (c Config) withDefaults() (Config, error) {
+	if len(c.Peers) == 0 {
+		return c, errors.New("node: no peers")
+	}
+	if c.ID < 0 || c.ID >= len(c.Peers) {
+		return c, fmt.Errorf("node: id %d is not an index into %d peers", c.ID, len(c.Peers))
+	}
+	for i, p := range c.Peers {
+		if p == "" {
+			return c, fmt.Errorf("node: peer %d has an empty address", i)
+		}
+	}
+	if c.HTTP == "" {
+		return c, errors.New("node: no HTTP address")
+	}
+	if c.Dir == "" {
+		return c, errors.New("node: no data directory")
+	}
+	if c.MaxRaftState < -1 {
+		return c, fmt.Errorf("node: MaxRaftState %d: want -1, 0 or a size", c.MaxRaftState)
+	}
+	if c.MaxRaftState == 0 {
+		c.MaxRaftState = DefaultMaxRaftState
+	}
+	if c.RequestTimeout < 0 {
+		return c, fmt.Errorf("node: negative request timeout %v", c.RequestTimeout)
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.Logf == nil {
+		c.Logf = log.Printf
+	}
+	if c.OnFatal == nil {
+		c.OnFatal = func(error) { os.Exit(1) }
+	}
+	return c, nil
+}

@@ -1,0 +1,97 @@
+// Package node runs one raftlab cluster member in a process: the lab's Raft
+// peer and kvraft server, unchanged and unforked, on disk storage
+// (cluster/disk), talking to the other members over TCP
+// (cluster/transport), with an HTTP key/value API in front.
+//
+//	n, err := node.Start(node.Config{
+//		ID:    0,
+//		Peers: []string{"127.0.0.1:7000", "127.0.0.1:7001", "127.0.0.1:7002"},
+//		HTTP:  "127.0.0.1:8000",
+//		Dir:   "data/0",
+//	})
+//	if err != nil { ... } // a *disk.CorruptError says which file, where, and what to do
+//	defer n.Close()
+//
+// # The pieces
+//
+// Start opens Dir with disk.Open and puts a raft.NewPersister in front of
+// it; makes one transport.Client per member address, its own included, so
+// that every member is reached the same way, each wrapped by
+// labrpc.MakeRemoteEnd; starts kvraft.StartKVServer on those ends (which
+// makes the Raft peer); registers the KVServer and its Raft peer
+// (KVServer.Raft) on one labrpc.Server, as the course harness does, and
+// serves it with transport.Listen on Peers[ID]; then serves HTTP on
+// Config.HTTP (port 0 picks one: HTTPAddr says which). kvraft snapshots
+// when the persisted Raft state passes MaxRaftState (DefaultMaxRaftState,
+// 1 MiB).
+//
+// Close stops, in order: the HTTP server (requests in progress get their
+// answer, or 503), the requests' RPCs, the kvraft server and Raft peer
+// (Kill), the peer listener (which waits for its handlers), the clients,
+// and the store. Every goroutine the node started has ended when it
+// returns (Raft's own end right after Kill). Everything acknowledged is on
+// disk already: Start on the same Dir resumes it.
+//
+// # HTTP API
+//
+//	GET    /kv/{key}   200 and the value; 404 if the key is absent
+//	PUT    /kv/{key}   the body becomes the value; 204
+//	POST   /kv/{key}   the body is appended to the value; 204
+//	DELETE /kv/{key}   the key is removed; 204 (absent or not)
+//	GET    /status     200 and JSON: id, role, term, leader, commit_index,
+//	                   applied, log_entries, snapshot_index, disk_bytes
+//
+// A key is the rest of the path after /kv/, URL-decoded (it may contain
+// '/'), 1 to MaxKey (1 KiB) bytes; a body is at most MaxValue (1 MiB).
+// Every node accepts every request: the node's own client (forward.go)
+// sends it to the members' KVServer RPCs, starting with the member that
+// last answered, moving on at ErrWrongLeader or a lost call, pausing 50 ms
+// after each full round, until one answers OK or ErrNoKey. Reads go
+// through the Raft log as kvraft does, so they are linearizable. Each
+// request has Config.RequestTimeout (DefaultRequestTimeout, 3 s) from its
+// arrival: after that it gets 503 with a one-line reason, so a node cut
+// off in a minority answers 503, never stale data. A 503 means the outcome
+// is unknown: a write may still take effect.
+//
+// Exactly once: a client that retries may send the headers Client-Id (a
+// nonzero decimal int64) and Request-Seq (a positive decimal int64, one
+// higher for each new request of that client, one request at a time).
+// kvraft's duplicate table then applies a retried request once and answers
+// it with the recorded result. A request without them gets one of the
+// node's own client ids (a pool of 64, drawn at random by each process,
+// each used by one request at a time with a rising seq), so the duplicate
+// table grows by 64 entries per node start, not per request.
+//
+// Bad input gets a 4xx and a one-line reason: an empty or too long key or
+// a malformed header 400, a body over MaxValue 413, a method the path does
+// not take 405, an unknown path 404. The server bounds a client's headers
+// (5 s, 64 KiB) and body (30 s).
+//
+// leader in /status is this node if its Raft peer leads, otherwise the
+// member that last answered one of this node's forwarded requests (-1
+// before any has): a hint, since Raft does not record who it follows.
+//
+// # When storage fails
+//
+// If the disk cannot save Raft's state, the member must stop before it
+// acknowledges anything it would forget. The Persister then calls the
+// node's fail function with Raft's lock held, so the node cannot shut down
+// in order: it logs one line ("stopping: storage failed ...") and calls
+// Config.OnFatal, which must not return; the default, os.Exit(1), ends the
+// process, and the operating system closes its sockets. What was saved
+// before is durable; the node starts again from it once the disk is fixed.
+// Damage found when opening the store makes Start fail with the
+// *disk.CorruptError instead.
+//
+// # Log lines
+//
+// Config.Logf gets one line per event, each starting "node ID:": started
+// (with addresses, data size and snapshot threshold), each change of the
+// member requests go to, the transport's connection changes and refusals,
+// the store's repairs on open, stopped (and why, for a storage failure).
+//
+// Files: config.go (Config, defaults, bounds), node.go (Start, Close,
+// fatal), storage.go (the store as Raft's Storage, sized for /status),
+// forward.go (the node's client: ids, deadline, leader search), http.go
+// (routes, parsing, status).
+package node

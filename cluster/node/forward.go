@@ -1,0 +1,175 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"raftlab/kvraft"
+	"raftlab/labrpc"
+)
+
+// poolSize is how many node-internal kvraft client ids a node has: at most
+// this many requests without Client-Id headers are in flight at once; more
+// wait for a free id, within their deadline.
+const poolSize = 64
+
+// roundBackoff is the pause after every member was tried once without an
+// answer: an election is likely under way.
+const roundBackoff = 50 * time.Millisecond
+
+// op is one key/value request, as kvraft's RPCs take it.
+type op struct {
+	kind     kvraft.OpKind
+	key      string
+	value    string
+	clientId int64
+	seq      int64
+}
+
+// result is kvraft's answer to an op.
+type result struct {
+	value string
+	err   kvraft.Err
+}
+
+// forwarder sends key/value requests to the members' KVServer RPCs until
+// the leader applies them. It is the node's own clerk, with a deadline.
+type forwarder struct {
+	ends   []*labrpc.ClientEnd
+	logf   func(format string, args ...any)
+	leader atomic.Int64 // the member that last answered; -1 until one has
+	pool   chan *clientId
+	calls  sync.WaitGroup // RPCs in flight, including those a timed-out request left behind
+	closed chan struct{}  // closed by close
+}
+
+// clientId is a node-internal kvraft client: one request at a time, each
+// with the next seq, so kvraft's duplicate table holds one entry per id.
+type clientId struct {
+	id  int64
+	seq int64
+}
+
+func newForwarder(ends []*labrpc.ClientEnd, logf func(format string, args ...any)) (*forwarder, error) {
+	f := &forwarder{ends: ends, logf: logf, pool: make(chan *clientId, poolSize), closed: make(chan struct{})}
+	f.leader.Store(-1)
+	// Ids are drawn afresh by each process: kvraft's duplicate table
+	// outlives the process, so an id used again from seq 1 would have
+	// every request taken for a duplicate.
+	var b [8]byte
+	for range poolSize {
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, fmt.Errorf("node: drawing client ids: %w", err)
+		}
+		f.pool <- &clientId{id: int64(binary.BigEndian.Uint64(b[:]) >> 1)}
+	}
+	return f, nil
+}
+
+// do runs o, with o.clientId and o.seq set by the caller or, if clientId
+// is zero, from the pool. It returns kvraft's answer (OK or ErrNoKey), or
+// an error saying why none came before ctx ended.
+func (f *forwarder) do(ctx context.Context, o op) (result, error) {
+	if o.clientId == 0 {
+		var c *clientId
+		select {
+		case c = <-f.pool:
+		case <-ctx.Done():
+			return result{}, fmt.Errorf("no free internal client id within the deadline (%d in use)", poolSize)
+		}
+		defer func() { f.pool <- c }()
+		c.seq++
+		o.clientId, o.seq = c.id, c.seq
+	}
+	n := len(f.ends)
+	srv := int(f.leader.Load())
+	if srv < 0 {
+		srv = 0
+	}
+	last := "no member tried"
+	for tried := 0; ; tried++ {
+		if tried > 0 && tried%n == 0 {
+			t := time.NewTimer(roundBackoff)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+			}
+		}
+		select {
+		case <-f.closed:
+			return result{}, fmt.Errorf("the node is closing")
+		default:
+		}
+		if ctx.Err() != nil {
+			return result{}, fmt.Errorf("no leader applied the request within the deadline (last: %s)", last)
+		}
+		r, ok := f.call(ctx, srv, o)
+		switch {
+		case ok && (r.err == kvraft.OK || r.err == kvraft.ErrNoKey):
+			if old := f.leader.Swap(int64(srv)); old != int64(srv) {
+				f.logf("requests now go to member %d (the leader, as far as this node knows)", srv)
+			}
+			return r, nil
+		case ok:
+			last = fmt.Sprintf("member %d: %s", srv, r.err)
+		default:
+			last = fmt.Sprintf("member %d did not answer", srv)
+		}
+		srv = (srv + 1) % n
+	}
+}
+
+// call sends o to member srv and waits for its answer, ctx's end or close,
+// whichever comes first. The RPC goes on in its own goroutine after an
+// early return; the transport ends it within its own deadline, or at once
+// when the node closes its clients.
+func (f *forwarder) call(ctx context.Context, srv int, o op) (result, bool) {
+	type answer struct {
+		r  result
+		ok bool
+	}
+	ch := make(chan answer, 1)
+	f.calls.Add(1)
+	go func() {
+		defer f.calls.Done()
+		var a answer
+		end := f.ends[srv]
+		switch o.kind {
+		case kvraft.OpGet:
+			var reply kvraft.GetReply
+			a.ok = end.Call("KVServer.Get", &kvraft.GetArgs{Key: o.key, ClientId: o.clientId, Seq: o.seq}, &reply)
+			a.r = result{reply.Value, reply.Err}
+		case kvraft.OpPut, kvraft.OpAppend:
+			var reply kvraft.PutAppendReply
+			args := &kvraft.PutAppendArgs{Key: o.key, Value: o.value, Append: o.kind == kvraft.OpAppend, ClientId: o.clientId, Seq: o.seq}
+			a.ok = end.Call("KVServer.PutAppend", args, &reply)
+			a.r = result{err: reply.Err}
+		case kvraft.OpDelete:
+			var reply kvraft.DeleteReply
+			a.ok = end.Call("KVServer.Delete", &kvraft.DeleteArgs{Key: o.key, ClientId: o.clientId, Seq: o.seq}, &reply)
+			a.r = result{err: reply.Err}
+		}
+		ch <- a
+	}()
+	select {
+	case a := <-ch:
+		return a.r, a.ok
+	case <-ctx.Done():
+	case <-f.closed:
+	}
+	return result{}, false
+}
+
+// leaderHint is the member that last answered a request, or -1.
+func (f *forwarder) leaderHint() int { return int(f.leader.Load()) }
+
+// close makes requests in progress give up; wait then waits for their
+// RPCs, which the node ends by closing its transport clients.
+func (f *forwarder) close() { close(f.closed) }
+func (f *forwarder) wait()  { f.calls.Wait() }

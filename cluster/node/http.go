@@ -1,0 +1,132 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"raftlab/kvraft"
+)
+
+// Timeouts of the HTTP server: a client gets this long to send its headers
+// and its body; a request's own work is bounded by Config.RequestTimeout.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+)
+
+// Status is what GET /status answers, as JSON.
+type Status struct {
+	ID            int    `json:"id"`
+	Role          string `json:"role"`
+	Term          int    `json:"term"`
+	Leader        int    `json:"leader"` // this node if it leads; else the member that last answered its requests; -1 if unknown
+	CommitIndex   int    `json:"commit_index"`
+	Applied       int    `json:"applied"`
+	LogEntries    int    `json:"log_entries"`
+	SnapshotIndex int    `json:"snapshot_index"`
+	DiskBytes     int64  `json:"disk_bytes"`
+}
+
+func (n *Node) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /kv/{key...}", n.kvHandler(kvraft.OpGet))
+	mux.HandleFunc("PUT /kv/{key...}", n.kvHandler(kvraft.OpPut))
+	mux.HandleFunc("POST /kv/{key...}", n.kvHandler(kvraft.OpAppend))
+	mux.HandleFunc("DELETE /kv/{key...}", n.kvHandler(kvraft.OpDelete))
+	mux.HandleFunc("GET /status", n.handleStatus)
+	return mux
+}
+
+// Status returns the node's view of itself and its Raft peer.
+func (n *Node) Status() Status {
+	rs := n.kv.Raft().Status()
+	st := Status{
+		ID: n.cfg.ID, Role: rs.Role, Term: rs.Term, Leader: n.fwd.leaderHint(),
+		CommitIndex: rs.CommitIndex, Applied: rs.LastApplied, LogEntries: rs.LogEntries,
+		SnapshotIndex: rs.SnapshotIndex, DiskBytes: n.storage.Size(),
+	}
+	if rs.Role == "leader" {
+		st.Leader = n.cfg.ID
+	}
+	return st
+}
+
+func (n *Node) handleStatus(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	b, _ := json.Marshal(n.Status()) // a struct of ints and strings always encodes
+	w.Write(append(b, '\n'))
+}
+
+// kvHandler answers one kind of key/value request.
+func (n *Node) kvHandler(kind kvraft.OpKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		o, status, err := n.parse(kind, w, r)
+		if err != nil {
+			httpError(w, status, err.Error())
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), n.cfg.RequestTimeout)
+		defer cancel()
+		res, err := n.fwd.do(ctx, o)
+		switch {
+		case err != nil:
+			httpError(w, http.StatusServiceUnavailable, err.Error())
+		case kind == kvraft.OpGet && res.err == kvraft.ErrNoKey:
+			httpError(w, http.StatusNotFound, "no such key")
+		case kind == kvraft.OpGet:
+			w.Header().Set("Content-Type", "application/octet-stream")
+			io.WriteString(w, res.value)
+		default:
+			w.WriteHeader(http.StatusNoContent)
+		}
+	}
+}
+
+// parse reads a request into an op, or says why it cannot (a 4xx status
+// and a reason).
+func (n *Node) parse(kind kvraft.OpKind, w http.ResponseWriter, r *http.Request) (op, int, error) {
+	o := op{kind: kind, key: r.PathValue("key")}
+	if o.key == "" {
+		return o, http.StatusBadRequest, errors.New("empty key")
+	}
+	if len(o.key) > MaxKey {
+		return o, http.StatusBadRequest, fmt.Errorf("key of %d bytes, the limit is %d", len(o.key), MaxKey)
+	}
+	id, seq := r.Header.Get("Client-Id"), r.Header.Get("Request-Seq")
+	if (id == "") != (seq == "") {
+		return o, http.StatusBadRequest, errors.New("Client-Id and Request-Seq go together: send both or neither")
+	}
+	if id != "" {
+		var err error
+		if o.clientId, err = strconv.ParseInt(id, 10, 64); err != nil || o.clientId == 0 {
+			return o, http.StatusBadRequest, errors.New("Client-Id must be a nonzero decimal int64")
+		}
+		if o.seq, err = strconv.ParseInt(seq, 10, 64); err != nil || o.seq <= 0 {
+			return o, http.StatusBadRequest, errors.New("Request-Seq must be a positive decimal int64")
+		}
+	}
+	if kind == kvraft.OpPut || kind == kvraft.OpAppend {
+		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxValue))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				return o, http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d bytes", MaxValue)
+			}
+			return o, http.StatusBadRequest, fmt.Errorf("reading the body: %v", err)
+		}
+		o.value = string(b)
+	}
+	return o, 0, nil
+}
+
+// httpError answers with status and a one-line reason.
+func httpError(w http.ResponseWriter, status int, reason string) {
+	http.Error(w, reason, status)
+}

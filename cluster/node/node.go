@@ -1,0 +1,182 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"raftlab/cluster/disk"
+	"raftlab/cluster/transport"
+	"raftlab/kvraft"
+	"raftlab/labrpc"
+	"raftlab/raft"
+)
+
+var errStorageClosed = errors.New("node: storage written after Close")
+
+// shutdownTimeout bounds how long Close waits for HTTP requests in
+// progress; each ends within Config.RequestTimeout anyway.
+const shutdownTimeout = 5 * time.Second
+
+// Node is one running cluster member.
+type Node struct {
+	cfg     Config
+	logf    func(format string, args ...any)
+	storage *storage
+	clients []*transport.Client // one per member, this one's own included
+	kv      *kvraft.KVServer
+	rpc     *transport.Server
+	fwd     *forwarder
+	http    *http.Server
+	httpLn  net.Listener
+	served  chan struct{} // closed when the HTTP server's Serve returns
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start opens cfg.Dir, starts the member's Raft peer and kvraft server on
+// what it holds, listens for peers on cfg.Peers[cfg.ID] and for HTTP on
+// cfg.HTTP, and returns the running node. If anything fails, what was
+// started is stopped again and the error says what failed (a
+// *disk.CorruptError among them, for damaged storage).
+func Start(cfg Config) (n *Node, err error) {
+	cfg, err = cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	n = &Node{cfg: cfg, served: make(chan struct{})}
+	n.logf = func(format string, args ...any) {
+		cfg.Logf("node %d: "+format, append([]any{cfg.ID}, args...)...)
+	}
+	store, state, snapshot, err := disk.Open(cfg.Dir, n.logf)
+	if err != nil {
+		return nil, fmt.Errorf("node %d: opening %s: %w", cfg.ID, cfg.Dir, err)
+	}
+	n.storage = newStorage(store)
+	// From here on, a failure undoes what was started: Close copes with
+	// a partly built node.
+	defer func() {
+		if err != nil {
+			n.Close()
+			n = nil
+		}
+	}()
+
+	tcfg := transport.Config{Secret: cfg.Secret, Logf: n.logf}
+	ends := make([]*labrpc.ClientEnd, len(cfg.Peers))
+	for i, addr := range cfg.Peers {
+		c, err := transport.NewClient(addr, tcfg)
+		if err != nil {
+			return nil, fmt.Errorf("node %d: client for member %d at %s: %w", cfg.ID, i, addr, err)
+		}
+		n.clients = append(n.clients, c)
+		ends[i] = labrpc.MakeRemoteEnd(c)
+	}
+	if n.fwd, err = newForwarder(ends, n.logf); err != nil {
+		return nil, err
+	}
+
+	persister := raft.NewPersister(n.storage, state, snapshot, n.fatal)
+	n.kv = kvraft.StartKVServer(ends, cfg.ID, persister, cfg.MaxRaftState)
+	srv := labrpc.MakeServer()
+	srv.AddService(labrpc.MakeService(n.kv))
+	srv.AddService(labrpc.MakeService(n.kv.Raft()))
+	if n.rpc, err = transport.Listen(cfg.Peers[cfg.ID], srv, tcfg); err != nil {
+		return nil, fmt.Errorf("node %d: peer listener: %w", cfg.ID, err)
+	}
+
+	if n.httpLn, err = net.Listen("tcp", cfg.HTTP); err != nil {
+		return nil, fmt.Errorf("node %d: HTTP listener: %w", cfg.ID, err)
+	}
+	n.http = &http.Server{
+		Handler:           n.routes(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      cfg.RequestTimeout + readTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+	}
+	go func() {
+		defer close(n.served)
+		if err := n.http.Serve(n.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.logf("HTTP server stopped: %v", err)
+		}
+	}()
+	n.logf("started: peers %v, peer address %s, HTTP http://%s, data %s (%d bytes), snapshot at %d bytes",
+		cfg.Peers, n.rpc.Addr(), n.httpLn.Addr(), cfg.Dir, n.storage.Size(), cfg.MaxRaftState)
+	return n, nil
+}
+
+// HTTPAddr is the address the HTTP API listens on (the port chosen, if
+// Config.HTTP asked for port 0).
+func (n *Node) HTTPAddr() string { return n.httpLn.Addr().String() }
+
+// PeerAddr is the address the peer listener is bound to.
+func (n *Node) PeerAddr() string { return n.rpc.Addr().String() }
+
+// fatal is the Persister's fail: the disk could not save Raft's state, so
+// this member must stop at once, before it acknowledges anything it could
+// forget. It is called with Raft's and the Persister's locks held, so it
+// cannot shut the node down in order; it logs why and calls OnFatal, which
+// ends the process (sockets close with it; what was saved is on disk).
+func (n *Node) fatal(err error) {
+	n.logf("stopping: storage failed, the node cannot go on without losing what it acknowledged: %v", err)
+	n.cfg.OnFatal(err)
+}
+
+// Close stops the node: the HTTP API (requests in progress get their
+// answer or 503), the kvraft server and Raft peer, the peer listener, the
+// clients to other members, and the store, in that order. Every goroutine
+// the node started has ended when it returns. It is safe to call more
+// than once; later calls return the first's result.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() { n.closeErr = n.close() })
+	return n.closeErr
+}
+
+func (n *Node) close() error {
+	var errs []error
+	if n.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		if err := n.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("HTTP shutdown: %w", err))
+			n.http.Close()
+		}
+		cancel()
+		<-n.served
+	}
+	if n.fwd != nil {
+		n.fwd.close()
+	}
+	// Kill before closing the listener: kvraft's handlers then answer at
+	// once instead of waiting for a commit, and Raft persists nothing more.
+	if n.kv != nil {
+		n.kv.Kill()
+	}
+	if n.rpc != nil {
+		if err := n.rpc.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("peer listener: %w", err))
+		}
+	}
+	for _, c := range n.clients {
+		c.Close()
+	}
+	if n.fwd != nil {
+		n.fwd.wait()
+	}
+	if err := n.storage.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("store: %w", err))
+	}
+	err := errors.Join(errs...)
+	if err != nil {
+		n.logf("stopped, with errors: %v", err)
+	} else {
+		n.logf("stopped")
+	}
+	return err
+}

@@ -44,8 +44,11 @@ type forwarder struct {
 	logf   func(format string, args ...any)
 	leader atomic.Int64 // the member that last answered; -1 until one has
 	pool   chan *clientId
-	calls  sync.WaitGroup // RPCs in flight, including those a timed-out request left behind
-	closed chan struct{}  // closed by close
+	closed chan struct{} // closed by close
+
+	mu       sync.Mutex     // guards isClosed, so that no call starts once wait may have begun
+	isClosed bool           // set by close
+	calls    sync.WaitGroup // RPCs in flight, including those a timed-out request left behind
 }
 
 // clientId is a node-internal kvraft client: one request at a time, each
@@ -135,7 +138,13 @@ func (f *forwarder) call(ctx context.Context, srv int, o op) (result, bool) {
 		ok bool
 	}
 	ch := make(chan answer, 1)
+	f.mu.Lock()
+	if f.isClosed {
+		f.mu.Unlock()
+		return result{}, false
+	}
 	f.calls.Add(1)
+	f.mu.Unlock()
 	go func() {
 		defer f.calls.Done()
 		var a answer
@@ -171,5 +180,13 @@ func (f *forwarder) leaderHint() int { return int(f.leader.Load()) }
 
 // close makes requests in progress give up; wait then waits for their
 // RPCs, which the node ends by closing its transport clients.
-func (f *forwarder) close() { close(f.closed) }
-func (f *forwarder) wait()  { f.calls.Wait() }
+func (f *forwarder) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.isClosed {
+		f.isClosed = true
+		close(f.closed)
+	}
+}
+
+func (f *forwarder) wait() { f.calls.Wait() }

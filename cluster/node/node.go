@@ -59,11 +59,11 @@ func Start(cfg Config) (n *Node, err error) {
 	}
 	n.storage = newStorage(store)
 	// From here on, a failure undoes what was started: Close copes with
-	// a partly built node.
+	// a partly built node. (A return sets the result n to nil, hence self.)
+	self := n
 	defer func() {
 		if err != nil {
-			n.Close()
-			n = nil
+			self.Close()
 		}
 	}()
 

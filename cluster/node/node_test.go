@@ -3,6 +3,7 @@ package node
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -235,5 +236,61 @@ func TestStorageFailureIsFatal(t *testing.T) {
 	}
 	if len(lines) != 1 || !strings.Contains(lines[0], "storage failed") || !strings.Contains(lines[0], errStorageClosed.Error()) {
 		t.Errorf("log lines %q: want one saying the storage failed, with the error", lines)
+	}
+}
+
+func TestStartRefusesBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	peers := freeAddrs(t, 3)
+	cases := []struct {
+		name string
+		cfg  Config
+	}{
+		{"no peers", Config{HTTP: "127.0.0.1:0", Dir: dir}},
+		{"id past peers", Config{ID: 3, Peers: peers, HTTP: "127.0.0.1:0", Dir: dir}},
+		{"negative id", Config{ID: -1, Peers: peers, HTTP: "127.0.0.1:0", Dir: dir}},
+		{"empty peer", Config{Peers: []string{peers[0], ""}, HTTP: "127.0.0.1:0", Dir: dir}},
+		{"no HTTP", Config{Peers: peers, Dir: dir}},
+		{"no dir", Config{Peers: peers, HTTP: "127.0.0.1:0"}},
+		{"bad MaxRaftState", Config{Peers: peers, HTTP: "127.0.0.1:0", Dir: dir, MaxRaftState: -2}},
+		{"negative timeout", Config{Peers: peers, HTTP: "127.0.0.1:0", Dir: dir, RequestTimeout: -1}},
+	}
+	for _, tc := range cases {
+		if n, err := Start(tc.cfg); err == nil {
+			n.Close()
+			t.Errorf("%s: Start succeeded", tc.name)
+		}
+	}
+}
+
+// A Start that fails on a busy port undoes what it started: the same
+// directory opens again at once.
+func TestStartFailureUndoes(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	before := runtime.NumGoroutine()
+	peers := freeAddrs(t, 1)
+	dir := t.TempDir()
+	discard := func(string, ...any) {}
+	if n, err := Start(Config{Peers: peers, HTTP: busy.Addr().String(), Dir: dir, Logf: discard}); err == nil {
+		n.Close()
+		t.Fatalf("Start on a busy HTTP port succeeded")
+	} else if !strings.Contains(err.Error(), "HTTP") {
+		t.Errorf("error %q does not say it was the HTTP listener", err)
+	}
+	n, err := Start(Config{Peers: peers, HTTP: "127.0.0.1:0", Dir: dir, Logf: discard})
+	if err != nil {
+		t.Fatalf("Start after a failed Start: %v", err)
+	}
+	n.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines before, %d after", before, runtime.NumGoroutine())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -35,6 +35,10 @@ type Node struct {
 	httpLn  net.Listener
 	served  chan struct{} // closed when the HTTP server's Serve returns
 
+	connMu         sync.Mutex
+	newConns       map[net.Conn]bool // HTTP connections that have not yet sent a request
+	newConnsClosed chan struct{}     // closed once Shutdown has run closeNewConns
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -49,7 +53,7 @@ func Start(cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	n = &Node{cfg: cfg, served: make(chan struct{})}
+	n = &Node{cfg: cfg, served: make(chan struct{}), newConns: map[net.Conn]bool{}}
 	n.logf = func(format string, args ...any) {
 		cfg.Logf("node %d: "+format, append([]any{cfg.ID}, args...)...)
 	}
@@ -100,7 +104,14 @@ func Start(cfg Config) (n *Node, err error) {
 		WriteTimeout:      cfg.RequestTimeout + readTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    64 << 10,
+		ConnState:         n.trackConn,
 	}
+	// Shutdown runs this once it has closed the listener.
+	n.newConnsClosed = make(chan struct{})
+	n.http.RegisterOnShutdown(func() {
+		defer close(n.newConnsClosed)
+		n.closeNewConns()
+	})
 	go func() {
 		defer close(n.served)
 		if err := n.http.Serve(n.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -118,6 +129,31 @@ func (n *Node) HTTPAddr() string { return n.httpLn.Addr().String() }
 
 // PeerAddr is the address the peer listener is bound to.
 func (n *Node) PeerAddr() string { return n.rpc.Addr().String() }
+
+// trackConn keeps the HTTP connections that have sent no request yet,
+// for closeNewConns.
+func (n *Node) trackConn(c net.Conn, st http.ConnState) {
+	n.connMu.Lock()
+	defer n.connMu.Unlock()
+	if st == http.StateNew {
+		n.newConns[c] = true
+	} else {
+		delete(n.newConns, c)
+	}
+}
+
+// closeNewConns closes the connections that have sent no request: Shutdown
+// would wait 5 s for each (a client's pool often dials one more than it
+// uses). A request that arrives on one as it closes gets no answer, as it
+// would if it came a moment later, after the listener closed.
+func (n *Node) closeNewConns() {
+	n.connMu.Lock()
+	defer n.connMu.Unlock()
+	for c := range n.newConns {
+		c.Close()
+		delete(n.newConns, c)
+	}
+}
 
 // fatal is the Persister's fail: the disk could not save Raft's state, so
 // this member must stop at once, before it acknowledges anything it could
@@ -149,6 +185,7 @@ func (n *Node) close() error {
 		}
 		cancel()
 		<-n.served
+		<-n.newConnsClosed
 	}
 	if n.fwd != nil {
 		n.fwd.close()

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -292,5 +293,77 @@ func TestStartFailureUndoes(t *testing.T) {
 			t.Fatalf("%d goroutines before, %d after", before, runtime.NumGoroutine())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// leader waits for one node to report itself leader in /status.
+func (c *cluster) leader() int {
+	c.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for i, n := range c.nodes {
+			if n != nil && c.status(i).Role == "leader" {
+				return i
+			}
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("no node reports itself leader within 5 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// When the leader stops, the others elect a new one and serve within a
+// request's deadline; the old leader, back, catches up.
+func TestLeaderLossFailsOver(t *testing.T) {
+	c := newCluster(t, 3, 0, 0)
+	c.must(0, http.StatusNoContent, "PUT", "/kv/a", "1")
+	old := c.leader()
+	c.stop(old)
+	other := (old + 1) % 3
+	t0 := time.Now()
+	c.must(other, http.StatusNoContent, "POST", "/kv/a", "2")
+	t.Logf("leader %d stopped; member %d's write answered after %v", old, other, time.Since(t0).Round(time.Millisecond))
+	c.get((old+2)%3, "a", "12")
+	c.start(old)
+	c.get(old, "a", "12")
+}
+
+// Concurrent clients through every node: each one's appends all land, in
+// its order.
+func TestConcurrentAppends(t *testing.T) {
+	c := newCluster(t, 3, 0, 0)
+	const clients, appends = 8, 10
+	errs := make(chan string, clients*appends)
+	var wg sync.WaitGroup
+	for cl := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range appends {
+				req, _ := http.NewRequest("POST", c.url((cl+k)%3, fmt.Sprintf("/kv/c%d", cl)), strings.NewReader(fmt.Sprintf("%d.", k)))
+				resp, err := c.client.Do(req)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusNoContent {
+					errs <- fmt.Sprintf("client %d append %d: status %d", cl, k, resp.StatusCode)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	for cl := range clients {
+		want := ""
+		for k := range appends {
+			want += fmt.Sprintf("%d.", k)
+		}
+		c.get(cl%3, fmt.Sprintf("c%d", cl), want)
 	}
 }

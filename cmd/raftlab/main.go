@@ -1,0 +1,103 @@
+// Command raftlab runs and talks to a real raftlab cluster: separate
+// processes, each one member (cluster/node) with its Raft peer, kvraft
+// server, disk storage and HTTP key/value API.
+//
+//	raftlab node -id 0 -peers A0,A1,A2 -http ADDR -dir DIR [-secret S] [-max-raft-state N]
+//	raftlab up [-n 3] [-dir ./raftlab-data] [-base-port P]
+//	raftlab kv get|put|append|delete KEY [VALUE] [-nodes URL,...]
+//	raftlab status [-nodes URL,...]
+//
+// node runs one member until SIGINT or SIGTERM, logging one line per event
+// to stderr. up starts a local cluster of node processes on loopback,
+// streams their logs with a prefix per node, and stops them on Ctrl-C; the
+// data and the chosen ports stay in DIR (DIR/cluster.json), so a second up
+// resumes the same cluster. kv and status talk to the HTTP API of the nodes
+// given by -nodes (default DefaultNodes, the addresses `up -base-port 8000`
+// would choose... see up.go), trying them in order.
+//
+// Exit status: 0 on success; 1 when the operation failed (a key absent, a
+// node's 4xx or 503, no node answering, a node that could not start); 2 for
+// a bad command line.
+//
+// Files: main.go (dispatch, usage), node.go, up.go, kv.go (kv and status).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `usage:
+  raftlab node -id I -peers HOST:PORT,... -http HOST:PORT -dir DIR [-secret S] [-max-raft-state N]
+  raftlab up [-n 3] [-dir ./raftlab-data] [-base-port P]
+  raftlab kv get|put|append|delete KEY [VALUE] [-nodes URL,...]
+  raftlab status [-nodes URL,...]
+Run "raftlab COMMAND -h" for a command's flags.
+`
+
+// errUsage marks a bad command line (exit status 2); the message was printed.
+var errUsage = errors.New("usage")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run runs one command and returns the process's exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "node":
+		err = runNode(rest, stderr)
+	case "up":
+		err = runUp(rest, stdout, stderr)
+	case "kv":
+		err = runKV(rest, stdout, stderr)
+	case "status":
+		err = runStatus(rest, stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "raftlab: unknown command %q\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(stderr, "raftlab: %v\n", err)
+		return 1
+	}
+}
+
+// parseFlags parses args with fs, printing a one-line error for a bad
+// command line; extra positional arguments are an error unless allowed.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fs.Usage()
+			return err
+		}
+		return usageErr(stderr, fs.Name(), "%v", err)
+	}
+	return nil
+}
+
+// usageErr prints "raftlab CMD: message" and a hint, and returns errUsage.
+func usageErr(stderr io.Writer, cmd, format string, args ...any) error {
+	fmt.Fprintf(stderr, "raftlab %s: %s (raftlab %s -h for help)\n", cmd, fmt.Sprintf(format, args...), cmd)
+	return errUsage
+}

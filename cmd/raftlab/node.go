@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"raftlab/cluster/node"
+)
+
+// runNode runs one member until SIGINT or SIGTERM.
+func runNode(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("node", flag.ContinueOnError)
+	id := fs.Int("id", -1, "this member's index into -peers (required)")
+	peers := fs.String("peers", "", "every member's peer address, comma-separated, in id order (required)")
+	httpAddr := fs.String("http", "", "the HTTP API's listen address, e.g. 127.0.0.1:8000 (required)")
+	dir := fs.String("dir", "", "this member's data directory, created if missing (required)")
+	secret := fs.String("secret", "", "shared cluster secret checked on every peer connection (default $RAFTLAB_SECRET)")
+	maxState := fs.Int("max-raft-state", 0, fmt.Sprintf("snapshot once the persisted Raft state reaches this many bytes; 0 means %d, -1 never", node.DefaultMaxRaftState))
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: raftlab node -id I -peers HOST:PORT,... -http HOST:PORT -dir DIR [flags]")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErr(stderr, "node", "unexpected argument %q", fs.Arg(0))
+	}
+	var list []string
+	if *peers != "" {
+		list = strings.Split(*peers, ",")
+	}
+	switch {
+	case len(list) == 0:
+		return usageErr(stderr, "node", "-peers is required")
+	case *id < 0 || *id >= len(list):
+		return usageErr(stderr, "node", "-id %d is not an index into the %d peers", *id, len(list))
+	case *httpAddr == "":
+		return usageErr(stderr, "node", "-http is required")
+	case *dir == "":
+		return usageErr(stderr, "node", "-dir is required")
+	case *maxState < -1:
+		return usageErr(stderr, "node", "-max-raft-state %d: want -1, 0 or a size in bytes", *maxState)
+	}
+	for i, p := range list {
+		if strings.TrimSpace(p) == "" {
+			return usageErr(stderr, "node", "-peers: address %d is empty", i)
+		}
+	}
+	if *secret == "" {
+		*secret = os.Getenv("RAFTLAB_SECRET")
+	}
+
+	logger := log.New(stderr, "", log.LstdFlags|log.Lmicroseconds)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	n, err := node.Start(node.Config{
+		ID:           *id,
+		Peers:        list,
+		HTTP:         *httpAddr,
+		Dir:          *dir,
+		Secret:       *secret,
+		MaxRaftState: *maxState,
+		Logf:         logger.Printf,
+	})
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	logger.Printf("node %d: stopping: %v", *id, context.Cause(ctx))
+	if err := n.Close(); err != nil {
+		return fmt.Errorf("node %d: close: %w", *id, err)
+	}
+	return nil
+}

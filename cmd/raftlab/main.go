@@ -12,8 +12,9 @@
 // streams their logs with a prefix per node, and stops them on Ctrl-C; the
 // data and the chosen ports stay in DIR (DIR/cluster.json), so a second up
 // resumes the same cluster. kv and status talk to the HTTP API of the nodes
-// given by -nodes (default DefaultNodes, the addresses `up -base-port 8000`
-// would choose... see up.go), trying them in order.
+// given by -nodes (default $RAFTLAB_NODES, else DefaultNodes: the HTTP
+// addresses of `raftlab up` with its default -base-port 8000); kv tries
+// them in order.
 //
 // Exit status: 0 on success; 1 when the operation failed (a key absent, a
 // node's 4xx or 503, no node answering, a node that could not start); 2 for
@@ -65,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "raftlab: unknown command %q\n%s", cmd, usage)
+		fmt.Fprintf(stderr, "raftlab: unknown command %q (raftlab -h for help)\n", cmd)
 		return 2
 	}
 	switch {

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Bad command lines exit 2 with one line saying what is wrong, never a panic.
+func TestBadFlagsExit2(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "usage:"},
+		{[]string{"frob"}, `unknown command "frob"`},
+		{[]string{"node", "-bogus"}, "flag provided but not defined: -bogus"},
+		{[]string{"node", "-id", "x"}, `invalid value "x" for flag -id`},
+		{[]string{"node", "-http", "127.0.0.1:0", "-dir", "d"}, "-peers is required"},
+		{[]string{"node", "-id", "3", "-peers", "a:1,b:2,c:3", "-http", "127.0.0.1:0", "-dir", "d"}, "-id 3 is not an index into the 3 peers"},
+		{[]string{"node", "-id", "0", "-peers", "a:1", "-dir", "d"}, "-http is required"},
+		{[]string{"node", "-id", "0", "-peers", "a:1", "-http", "127.0.0.1:0"}, "-dir is required"},
+		{[]string{"node", "-id", "0", "-peers", "a:1,,c:3", "-http", "127.0.0.1:0", "-dir", "d"}, "-peers: address 1 is empty"},
+		{[]string{"node", "-id", "0", "-peers", "a:1", "-http", "127.0.0.1:0", "-dir", "d", "-max-raft-state", "-5"}, "-max-raft-state -5"},
+		{[]string{"kv"}, "missing operation"},
+		{[]string{"kv", "frob", "k"}, `unknown operation "frob"`},
+		{[]string{"kv", "put", "k"}, "put takes KEY and VALUE"},
+		{[]string{"kv", "get", "k", "v"}, "get takes KEY"},
+		{[]string{"kv", "get", ""}, "empty key"},
+		{[]string{"kv", "get", "k", "-nodes", ","}, "no node URLs"},
+		{[]string{"status", "extra"}, `unexpected argument "extra"`},
+		{[]string{"up", "-n", "0"}, "-n 0"},
+		{[]string{"up", "-base-port", "65535"}, "ports out of range"},
+	} {
+		stdout, stderr, code := raftlab(t, tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "panic") {
+			t.Errorf("raftlab %q: exit %d, stderr %q, stdout %q; want exit 2 and a message with %q",
+				tc.args, code, stderr, stdout, tc.want)
+		}
+		if tc.args != nil && strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("raftlab %q: stderr has more than one line: %q", tc.args, stderr)
+		}
+	}
+}
+
+// raftlab kv and raftlab status against 3 node processes: writes and
+// reads through a follower, a missing key, a node that is down.
+func TestKVAndStatusThroughFollower(t *testing.T) {
+	c := newCluster(t, 3)
+	leader := c.waitLeader(0, 1, 2)
+	follower := (leader + 1) % 3
+	nodes := "-nodes=" + c.http[follower]
+
+	if _, stderr, code := raftlab(t, "kv", "put", "greeting", "hello", nodes); code != 0 {
+		t.Fatalf("kv put through follower %d: exit %d: %s", follower, code, stderr)
+	}
+	if _, stderr, code := raftlab(t, "kv", "append", "greeting", " world", nodes); code != 0 {
+		t.Fatalf("kv append through follower %d: exit %d: %s", follower, code, stderr)
+	}
+	stdout, stderr, code := raftlab(t, "kv", "get", "greeting", nodes)
+	if code != 0 || stdout != "hello world\n" {
+		t.Fatalf("kv get through follower %d: exit %d, stdout %q, stderr %q; want \"hello world\\n\"", follower, code, stdout, stderr)
+	}
+	// The leader serves the same value (the write went through the log).
+	if v, status, err := c.get(leader, "greeting"); err != nil || status != 200 || v != "hello world" {
+		t.Fatalf("GET at leader %d: %q %d %v; want \"hello world\" 200", leader, v, status, err)
+	}
+	if _, stderr, code := raftlab(t, "kv", "delete", "greeting", nodes); code != 0 {
+		t.Fatalf("kv delete: exit %d: %s", code, stderr)
+	}
+	_, stderr, code = raftlab(t, "kv", "get", "greeting", nodes)
+	if code != 1 || !strings.Contains(stderr, "404") || !strings.Contains(stderr, "no such key") {
+		t.Fatalf("kv get of a deleted key: exit %d, stderr %q; want exit 1 and the 404's reason", code, stderr)
+	}
+
+	// A node that does not answer is skipped by kv and reported by status.
+	c.procs[follower].kill()
+	all := "-nodes=" + strings.Join(c.http, ",")
+	order := "-nodes=" + c.http[follower] + "," + c.http[leader]
+	if _, stderr, code := raftlab(t, "kv", "put", "k", "v", order); code != 0 {
+		t.Fatalf("kv put with the first node down: exit %d: %s", code, stderr)
+	}
+	stdout, stderr, code = raftlab(t, "status", all)
+	if code != 0 {
+		t.Fatalf("status: exit %d: %s", code, stderr)
+	}
+	t.Logf("raftlab status with node %d down:\n%s", follower, stdout)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[0], "LOG ENTRIES") {
+		t.Fatalf("status: want a header and 3 rows, got:\n%s", stdout)
+	}
+	if got := lines[1+follower]; !strings.Contains(got, "unreachable") {
+		t.Errorf("status row of the killed node %d: %q; want unreachable", follower, got)
+	}
+	if got := lines[1+leader]; !strings.Contains(got, " leader ") {
+		t.Errorf("status row of leader %d: %q; want role leader", leader, got)
+	}
+}
+
+// kill -9 of the leader during concurrent writes: every acknowledged write
+// is readable afterwards, the cluster serves again within 2 s, and the
+// killed node restarted on its dir catches up.
+func TestKillLeaderDuringWrites(t *testing.T) {
+	c := newCluster(t, 3)
+	leader := c.waitLeader(0, 1, 2)
+	survivors := others(3, leader)
+	var survivorURLs []string
+	for _, i := range survivors {
+		survivorURLs = append(survivorURLs, c.http[i])
+	}
+
+	// Writers put distinct keys through the survivors (followers, which
+	// forward to the leader); a write counts once it got a 2xx.
+	const writers = 4
+	var (
+		mu    sync.Mutex
+		acked = map[string]string{}
+		stop  = make(chan struct{})
+		wg    sync.WaitGroup
+	)
+	for w := range writers {
+		wg.Go(func() {
+			urls := []string{survivorURLs[w%2], survivorURLs[(w+1)%2]}
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				key, value := fmt.Sprintf("w%d-%d", w, i), fmt.Sprintf("v%d-%d", w, i)
+				if _, err := doKV(urls, http.MethodPut, key, value); err == nil {
+					mu.Lock()
+					acked[key] = value
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+
+	c.procs[leader].kill()
+	killed := time.Now()
+	// Failover: from the kill to the first write, started after it, that
+	// is acknowledged.
+	var failover time.Duration
+	for {
+		if _, err := doKV(survivorURLs, http.MethodPut, "after-kill", "1"); err == nil {
+			failover = time.Since(killed)
+			break
+		}
+		if time.Since(killed) > 10*time.Second {
+			t.Fatalf("no write acknowledged within 10 s of killing leader %d", leader)
+		}
+	}
+	t.Logf("leader %d killed with kill -9: a write was acknowledged again after %v", leader, failover)
+	if failover > 2*time.Second {
+		t.Errorf("failover took %v; want at most 2 s", failover)
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(acked) < 10 {
+		t.Fatalf("only %d writes acknowledged; the test proves little", len(acked))
+	}
+	for key, want := range acked {
+		if v, status, err := c.get(survivors[0], key); err != nil || status != 200 || v != want {
+			t.Fatalf("acknowledged write %s=%q read back through node %d: %q %d %v", key, want, survivors[0], v, status, err)
+		}
+	}
+	t.Logf("%d acknowledged writes from %d writers, all readable", len(acked), writers)
+
+	// The killed node, restarted on its dir, catches up with the others.
+	st, err := c.status(survivors[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := st.CommitIndex
+	c.start(leader)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := c.status(leader)
+		if err == nil && st.Applied >= target {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("restarted node %d has not applied index %d within 10 s: %+v %v", leader, target, st, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if v, status, err := c.get(leader, "after-kill"); err != nil || status != 200 || v != "1" {
+		t.Fatalf("GET after-kill through restarted node %d: %q %d %v", leader, v, status, err)
+	}
+}

@@ -143,19 +143,43 @@ func runUp(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "  export RAFTLAB_NODES=%s   # for raftlab kv and raftlab status\n", strings.Join(urls, ","))
 	fmt.Fprintln(stdout, "Ctrl-C stops the cluster; its data stays in", *dir)
 
-	select {
-	case <-ctx.Done():
-		fmt.Fprintf(stderr, "up: stopping the cluster: %v\n", context.Cause(ctx))
-		stopAll()
-		return nil
-	case i := <-anyExit:
-		// Wait already ran in the copier; its result went to exited[i].
-		err := <-exited[i]
-		exited[i] <- err
-		fmt.Fprintf(stderr, "up: node %d exited (%v): stopping the others\n", i, err)
-		stopAll()
-		return fmt.Errorf("up: node %d exited: %v", i, err)
+	live := len(procs)
+	for {
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(stderr, "up: stopping the cluster: %v\n", context.Cause(ctx))
+			stopAll()
+			return nil
+		case i := <-anyExit:
+			// The copier ran Wait; keep its result for stopAll.
+			err := <-exited[i]
+			exited[i] <- err
+			live--
+			if live == 0 {
+				return fmt.Errorf("up: every node has exited, node %d last (%v)", i, err)
+			}
+			// A crashed member is what Raft tolerates: the others keep
+			// serving, and the operator restarts it when they choose.
+			fmt.Fprintf(stderr, "up: node %d exited (%v); the others keep running; to restart it: %s\n",
+				i, err, shellJoin(procs[i].Args))
+		}
 	}
+}
+
+// shellJoin quotes args for a POSIX shell where they need it.
+func shellJoin(args []string) string {
+	var b strings.Builder
+	for i, a := range args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:,=") == "" {
+			b.WriteString(a)
+		} else {
+			b.WriteString("'" + strings.ReplaceAll(a, "'", `'\''`) + "'")
+		}
+	}
+	return b.String()
 }
 
 // loadOrCreate reads dir's clusterFile, or chooses ports for a new cluster

@@ -48,8 +48,40 @@ func killStrays(t *testing.T, dir string) {
 	}
 }
 
-// up starts 3 node processes, streams their logs with a prefix, stops
-// them all on SIGINT keeping the data, and a second up resumes the same
+// findNode returns the pid of the node with this id that an up in dir
+// started.
+func findNode(t *testing.T, dir string, id int) int {
+	t.Helper()
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if args := strings.Split(string(b), "\x00"); len(args) > 3 && args[0] == bin && args[1] == "node" &&
+			args[3] == strconv.Itoa(id) && strings.Contains(string(b), dir) {
+			return pid
+		}
+	}
+	t.Fatalf("no process of node %d of the cluster in %s", id, dir)
+	return 0
+}
+
+// waitFor waits up to 10 s for out to contain want.
+func waitFor(t *testing.T, out *syncBuffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q within 10 s in:\n%s", want, out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// up starts 3 node processes, streams their logs with a prefix, keeps
+// the others running when one is killed, stops them all on SIGINT keeping the data, and a second up resumes the same
 // cluster on the same addresses.
 func TestUpStopsAndResumes(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cluster")
@@ -61,11 +93,19 @@ func TestUpStopsAndResumes(t *testing.T) {
 	if _, stderr, code := raftlab(t, "kv", "put", "greeting", "hello", nodes); code != 0 {
 		t.Fatalf("kv put: exit %d: %s", code, stderr)
 	}
+	// A node killed with kill -9 is reported with the command that
+	// restarts it; the others keep serving.
+	victim := findNode(t, dir, 0)
+	syscall.Kill(victim, syscall.SIGKILL)
+	waitFor(t, up.stderr, "up: node 0 exited (signal: killed); the others keep running; to restart it: "+bin+" node -id 0")
+	if _, stderr, code := raftlab(t, "kv", "put", "after", "kill", nodes); code != 0 {
+		t.Fatalf("kv put with node 0 killed: exit %d: %s", code, stderr)
+	}
 	up.cmd.Process.Signal(os.Interrupt)
 	if code := up.wait(t, 15*time.Second); code != 0 {
 		t.Fatalf("up after SIGINT: exit %d; stderr:\n%s", code, up.stderr)
 	}
-	for i := range 3 {
+	for i := 1; i < 3; i++ {
 		want := "[" + strconv.Itoa(i) + "] "
 		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(want) + `.*node \d: stopped$`).MatchString(up.stderr.String()) {
 			t.Errorf("up's stderr has no line %q...node %d: stopped; stderr:\n%s", want, i, up.stderr)
@@ -87,6 +127,10 @@ func TestUpStopsAndResumes(t *testing.T) {
 	}
 	stdout, stderr, code := raftlab(t, "kv", "get", "greeting", nodes)
 	if code != 0 || stdout != "hello\n" {
+		t.Fatalf("kv get after resuming: exit %d, stdout %q, stderr %q; want \"hello\\n\"", code, stdout, stderr)
+	}
+	stdout, stderr, code = raftlab(t, "kv", "get", "after", "-nodes="+urls[0])
+	if code != 0 || stdout != "kill\n" {
 		t.Fatalf("kv get after resuming: exit %d, stdout %q, stderr %q; want \"hello\\n\"", code, stdout, stderr)
 	}
 	up2.cmd.Process.Signal(syscall.SIGTERM)

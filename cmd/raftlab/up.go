@@ -140,7 +140,9 @@ func runUp(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  node %d: %s (peer %s)\n", i, u, c.Peers[i])
 	}
 	fmt.Fprintf(stdout, "try:\n  curl -X PUT -d hello %s/kv/greeting\n  curl %s/kv/greeting\n", urls[0], urls[len(urls)-1])
-	fmt.Fprintf(stdout, "  export RAFTLAB_NODES=%s   # for raftlab kv and raftlab status\n", strings.Join(urls, ","))
+	if strings.Join(urls, ",") != DefaultNodes {
+		fmt.Fprintf(stdout, "  export RAFTLAB_NODES=%s   # for raftlab kv and raftlab status\n", strings.Join(urls, ","))
+	}
 	fmt.Fprintln(stdout, "Ctrl-C stops the cluster; its data stays in", *dir)
 
 	live := len(procs)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -195,5 +197,38 @@ func TestKillLeaderDuringWrites(t *testing.T) {
 	}
 	if v, status, err := c.get(leader, "after-kill"); err != nil || status != 200 || v != "1" {
 		t.Fatalf("GET after-kill through restarted node %d: %q %d %v", leader, v, status, err)
+	}
+}
+
+// A node stops on SIGTERM through Close, saying why, with exit status 0;
+// one that cannot start says why in its last line and exits 1.
+func TestNodeStopsAndFailsCleanly(t *testing.T) {
+	c := newCluster(t, 1)
+	c.waitLeader(0)
+	p := c.procs[0]
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.wait(t, 10*time.Second); code != 0 {
+		t.Fatalf("node after SIGTERM: exit %d; stderr:\n%s", code, p.stderr)
+	}
+	for _, want := range []string{"node 0: stopping: terminated signal received", "node 0: stopped"} {
+		if !strings.Contains(p.stderr.String(), want) {
+			t.Errorf("node's stderr has no %q:\n%s", want, p.stderr)
+		}
+	}
+
+	// Its HTTP port taken by another listener: Start fails.
+	ln, err := net.Listen("tcp", strings.TrimPrefix(c.http[0], "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	c.start(0)
+	p = c.procs[0]
+	if code := p.wait(t, 10*time.Second); code != 1 {
+		t.Fatalf("node on a busy HTTP port: exit %d; want 1; stderr:\n%s", code, p.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(p.stderr.String()), "\n")
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "raftlab: node 0: HTTP listener:") || !strings.Contains(last, "address already in use") {
+		t.Fatalf("node on a busy HTTP port: last line %q; want raftlab: node 0: HTTP listener: ... address already in use", last)
 	}
 }

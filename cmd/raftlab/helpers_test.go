@@ -78,9 +78,15 @@ type proc struct {
 // logs its stderr if the test failed.
 func start(t *testing.T, name string, args ...string) *proc {
 	t.Helper()
+	return startEnv(t, name, nil, args...)
+}
+
+// startEnv is start with env added to the process's environment.
+func startEnv(t *testing.T, name string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{cmd: exec.Command(bin, args...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
-	p.cmd.Env = childEnv()
+	p.cmd.Env = append(childEnv(), env...)
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", name, err)
@@ -166,15 +172,24 @@ type testCluster struct {
 	http  []string // URLs
 	dirs  []string
 	procs []*proc
+	extra [][]string // more arguments for each node's command line
+	env   [][]string // more environment for each node
 }
 
 func newCluster(t *testing.T, n int) *testCluster {
+	t.Helper()
+	return newClusterWith(t, n, nil, nil)
+}
+
+// newClusterWith is newCluster with more arguments and environment for
+// each node (extra[i], env[i]; either may be shorter than n).
+func newClusterWith(t *testing.T, n int, extra, env [][]string) *testCluster {
 	t.Helper()
 	ports, err := freePorts(2 * n)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &testCluster{t: t, procs: make([]*proc, n)}
+	c := &testCluster{t: t, procs: make([]*proc, n), extra: extra, env: env}
 	root := t.TempDir()
 	for i := range n {
 		c.http = append(c.http, "http://127.0.0.1:"+strconv.Itoa(ports[i]))
@@ -190,8 +205,16 @@ func newCluster(t *testing.T, n int) *testCluster {
 // start starts node i on its ports and dir (again, after a kill).
 func (c *testCluster) start(i int) {
 	c.t.Helper()
-	c.procs[i] = start(c.t, fmt.Sprintf("node %d", i), "node", "-id", strconv.Itoa(i),
-		"-peers", strings.Join(c.peers, ","), "-http", strings.TrimPrefix(c.http[i], "http://"), "-dir", c.dirs[i])
+	args := []string{"node", "-id", strconv.Itoa(i),
+		"-peers", strings.Join(c.peers, ","), "-http", strings.TrimPrefix(c.http[i], "http://"), "-dir", c.dirs[i]}
+	var env []string
+	if i < len(c.extra) {
+		args = append(args, c.extra[i]...)
+	}
+	if i < len(c.env) {
+		env = c.env[i]
+	}
+	c.procs[i] = startEnv(c.t, fmt.Sprintf("node %d", i), env, args...)
 }
 
 // status asks node i for its /status.

@@ -232,3 +232,28 @@ func TestNodeStopsAndFailsCleanly(t *testing.T) {
 		t.Fatalf("node on a busy HTTP port: last line %q; want raftlab: node 0: HTTP listener: ... address already in use", last)
 	}
 }
+
+// The cluster secret comes from -secret or $RAFTLAB_SECRET: node 0 has it
+// from the environment, node 1 from the flag, node 2 a wrong one. Writes
+// commit only if 0 and 1 talk, so only if the environment was read; node 2
+// is refused.
+func TestSecretFromFlagOrEnvironment(t *testing.T) {
+	c := newClusterWith(t, 3,
+		[][]string{nil, {"-secret", "s3cret"}, {"-secret", "wrong"}},
+		[][]string{{"RAFTLAB_SECRET=s3cret"}})
+	leader := c.waitLeader(0, 1)
+	if _, err := doKV([]string{c.http[leader]}, http.MethodPut, "k", "v"); err != nil {
+		t.Fatalf("put at leader %d with nodes 0 and 1 sharing the secret: %v", leader, err)
+	}
+	if v, status, err := c.get((leader+1)%2, "k"); err != nil || status != 200 || v != "v" {
+		t.Fatalf("get at node %d: %q %d %v", (leader+1)%2, v, status, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(c.procs[0].stderr.String()+c.procs[1].stderr.String(), "secret") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line about node 2's wrong secret at nodes 0 and 1 within 5 s:\n%s\n%s",
+				c.procs[0].stderr, c.procs[1].stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -28,6 +28,10 @@ const clusterFile = "cluster.json"
 // kills them.
 const stopDeadline = 10 * time.Second
 
+// readyWait bounds how long up waits for its nodes' HTTP APIs before it
+// prints their addresses.
+const readyWait = 5 * time.Second
+
 // cluster is what clusterFile holds.
 type cluster struct {
 	Peers []string `json:"peers"` // peer (net/rpc) addresses, by id
@@ -132,6 +136,9 @@ func runUp(args []string, stdout, stderr io.Writer) error {
 		}()
 	}
 
+	// The banner invites requests: print it once every node answers (or
+	// after readyWait, in case one cannot start: its log says why).
+	waitReady(c.HTTP, readyWait)
 	fmt.Fprintf(stdout, "raftlab: %d nodes, data in %s\n", len(c.Peers), *dir)
 	var urls []string
 	for i, h := range c.HTTP {
@@ -182,6 +189,20 @@ func shellJoin(args []string) string {
 		}
 	}
 	return b.String()
+}
+
+// waitReady waits up to d for every address in httpAddrs to answer
+// /status.
+func waitReady(httpAddrs []string, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for _, a := range httpAddrs {
+		for time.Now().Before(deadline) {
+			if _, err := fetchStatus("http://" + a); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 }
 
 // loadOrCreate reads dir's clusterFile, or chooses ports for a new cluster

@@ -6,6 +6,7 @@
 //	raftlab up [-n 3] [-dir ./raftlab-data] [-base-port P]
 //	raftlab kv get|put|append|delete KEY [VALUE] [-nodes URL,...]
 //	raftlab status [-nodes URL,...]
+//	raftlab bench [-c 10] [-d 10s] [-reads 0] [-keys 1000] [-value 16] [-nodes URL,...]
 //
 // node runs one member until SIGINT or SIGTERM, logging one line per event
 // to stderr. up starts a local cluster of node processes on loopback,
@@ -14,13 +15,16 @@
 // resumes the same cluster. kv and status talk to the HTTP API of the nodes
 // given by -nodes (default $RAFTLAB_NODES, else DefaultNodes: the HTTP
 // addresses of `raftlab up` with its default -base-port 8000); kv tries
-// them in order.
+// them in order. bench drives the nodes' HTTP API with concurrent clients
+// for a while and prints a table of writes/s, reads/s and latency
+// percentiles (cluster/loadgen).
 //
 // Exit status: 0 on success; 1 when the operation failed (a key absent, a
 // node's 4xx or 503, no node answering, a node that could not start); 2 for
 // a bad command line.
 //
-// Files: main.go (dispatch, usage), node.go, up.go, kv.go (kv and status).
+// Files: main.go (dispatch, usage), node.go, up.go, kv.go (kv and status),
+// bench.go.
 package main
 
 import (
@@ -36,6 +40,7 @@ const usage = `usage:
   raftlab up [-n 3] [-dir ./raftlab-data] [-base-port P]
   raftlab kv get|put|append|delete KEY [VALUE] [-nodes URL,...]
   raftlab status [-nodes URL,...]
+  raftlab bench [-c 10] [-d 10s] [-reads 0] [-keys 1000] [-value 16] [-nodes URL,...]
 Run "raftlab COMMAND -h" for a command's flags.
 `
 
@@ -62,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runKV(rest, stdout, stderr)
 	case "status":
 		err = runStatus(rest, stdout, stderr)
+	case "bench":
+		err = runBench(rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -36,6 +36,13 @@ func TestBadFlagsExit2(t *testing.T) {
 		{[]string{"status", "extra"}, `unexpected argument "extra"`},
 		{[]string{"up", "-n", "0"}, "-n 0"},
 		{[]string{"up", "-base-port", "65535"}, "ports out of range"},
+		{[]string{"bench", "-c", "0"}, "-c 0: want 1 to 10000 clients"},
+		{[]string{"bench", "-d", "0s"}, "-d 0s"},
+		{[]string{"bench", "-reads", "1.5"}, "-reads 1.5"},
+		{[]string{"bench", "-keys", "0"}, "-keys 0"},
+		{[]string{"bench", "-value", "-1"}, "-value -1"},
+		{[]string{"bench", "extra"}, `unexpected argument "extra"`},
+		{[]string{"bench", "-nodes", ","}, "no node URLs"},
 	} {
 		stdout, stderr, code := raftlab(t, tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "panic") {

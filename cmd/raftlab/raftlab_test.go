@@ -1,11 +1,9 @@
 package main
 
 import (
-	"fmt"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -124,30 +122,7 @@ func TestKillLeaderDuringWrites(t *testing.T) {
 	// Writers put distinct keys through the survivors (followers, which
 	// forward to the leader); a write counts once it got a 2xx.
 	const writers = 4
-	var (
-		mu    sync.Mutex
-		acked = map[string]string{}
-		stop  = make(chan struct{})
-		wg    sync.WaitGroup
-	)
-	for w := range writers {
-		wg.Go(func() {
-			urls := []string{survivorURLs[w%2], survivorURLs[(w+1)%2]}
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				key, value := fmt.Sprintf("w%d-%d", w, i), fmt.Sprintf("v%d-%d", w, i)
-				if _, err := doKV(urls, http.MethodPut, key, value); err == nil {
-					mu.Lock()
-					acked[key] = value
-					mu.Unlock()
-				}
-			}
-		})
-	}
+	ws := startWriters(writers, survivorURLs)
 	time.Sleep(300 * time.Millisecond)
 
 	c.procs[leader].kill()
@@ -169,39 +144,13 @@ func TestKillLeaderDuringWrites(t *testing.T) {
 		t.Errorf("failover took %v; want at most 2 s", failover)
 	}
 	time.Sleep(300 * time.Millisecond)
-	close(stop)
-	wg.Wait()
-
-	mu.Lock()
-	defer mu.Unlock()
-	if len(acked) < 10 {
-		t.Fatalf("only %d writes acknowledged; the test proves little", len(acked))
-	}
-	for key, want := range acked {
-		if v, status, err := c.get(survivors[0], key); err != nil || status != 200 || v != want {
-			t.Fatalf("acknowledged write %s=%q read back through node %d: %q %d %v", key, want, survivors[0], v, status, err)
-		}
-	}
+	acked := ws.end()
+	c.checkAcked(survivors[0], acked)
 	t.Logf("%d acknowledged writes from %d writers, all readable", len(acked), writers)
 
 	// The killed node, restarted on its dir, catches up with the others.
-	st, err := c.status(survivors[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := st.CommitIndex
 	c.start(leader)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st, err := c.status(leader)
-		if err == nil && st.Applied >= target {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("restarted node %d has not applied index %d within 10 s: %+v %v", leader, target, st, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	c.waitApplied(leader, survivors[0])
 	if v, status, err := c.get(leader, "after-kill"); err != nil || status != 200 || v != "1" {
 		t.Fatalf("GET after-kill through restarted node %d: %q %d %v", leader, v, status, err)
 	}

@@ -75,10 +75,16 @@
 //
 // Persistence (persist.go): currentTerm, votedFor, the log and the
 // snapshot's index and term are saved before the peer answers an RPC or
-// sends entries that depend on a change. Start only appends in memory; the
-// first replicator to send persists the whole batch of new entries once
-// (persistLog), and a leader persists before counting itself toward a
-// majority. The stateEncoder keeps the persisted bytes and extends them by
+// asks for votes. Start only appends in memory. A leader sends new entries
+// first and then saves them, so that its own disk write overlaps its
+// followers' (the dissertation's §10.2.1): the first replicator to send
+// persists the whole batch once (persistLog, right after handing the RPC
+// to its goroutine), and the leader counts itself toward a majority only
+// for what it has saved (advanceCommit persists first). That is safe
+// because an entry counts as committed only once a majority holds it on
+// disk; a leader that crashes before its save comes back as a follower,
+// with a log that lacks what it sent, and the election restriction
+// decides as for any other peer. The stateEncoder keeps the persisted bytes and extends them by
 // the new entries' encodings, so a save after an append costs the new
 // entries, not the whole log: between compactions only the bytes added
 // since the last save reach the Persister, with a new header

@@ -51,9 +51,6 @@ func (rf *Raft) replicator(peer int) {
 			go rf.sendInstallSnapshot(peer, seq, args)
 			continue
 		}
-		// Entries leave only once persisted: the leader counts itself
-		// toward a majority, so what it sends it must already hold on disk.
-		rf.persistLog()
 		next := pr.nextIndex
 		end := min(rf.log.lastIndex()+1, next+maxBatch)
 		args := AppendEntriesArgs{
@@ -65,6 +62,11 @@ func (rf *Raft) replicator(peer int) {
 			LeaderCommit: rf.commitIndex,
 		}
 		go rf.sendAppendEntries(peer, seq, args)
+		// Save what was just sent while it travels (§10.2.1): the
+		// follower's disk write and this one overlap. The reply waits
+		// for rf.mu, so it is counted only after the save, and
+		// advanceCommit counts this peer only for what it has saved.
+		rf.persistLog()
 	}
 }
 

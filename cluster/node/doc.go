@@ -44,7 +44,9 @@
 // A key is the rest of the path after /kv/, URL-decoded (it may contain
 // '/'), 1 to MaxKey (1 KiB) bytes; a body is at most MaxValue (1 MiB).
 // Every node accepts every request: the node's own client (forward.go)
-// sends it to the members' KVServer RPCs, starting with the member that
+// sends it to the members' KVServer RPCs (to its own member by calling the
+// handler in process, to the others over the transport), starting with
+// the member that
 // last answered, moving on at ErrWrongLeader or a lost call, pausing 50 ms
 // after each full round, until one answers OK or ErrNoKey. Reads go
 // through the Raft log as kvraft does, so they are linearizable. Each

@@ -41,6 +41,8 @@ type result struct {
 // the leader applies them. It is the node's own clerk, with a deadline.
 type forwarder struct {
 	ends   []*labrpc.ClientEnd
+	self   int        // this node's member id: its requests to itself are
+	local  kvHandlers // answered by local in process, not through ends[self]
 	logf   func(format string, args ...any)
 	leader atomic.Int64 // the member that last answered; -1 until one has
 	pool   chan *clientId
@@ -58,8 +60,15 @@ type clientId struct {
 	seq int64
 }
 
-func newForwarder(ends []*labrpc.ClientEnd, logf func(format string, args ...any)) (*forwarder, error) {
-	f := &forwarder{ends: ends, logf: logf, pool: make(chan *clientId, poolSize), closed: make(chan struct{})}
+// kvHandlers are kvraft's RPC handlers, which a *kvraft.KVServer has.
+type kvHandlers interface {
+	Get(*kvraft.GetArgs, *kvraft.GetReply)
+	PutAppend(*kvraft.PutAppendArgs, *kvraft.PutAppendReply)
+	Delete(*kvraft.DeleteArgs, *kvraft.DeleteReply)
+}
+
+func newForwarder(ends []*labrpc.ClientEnd, self int, local kvHandlers, logf func(format string, args ...any)) (*forwarder, error) {
+	f := &forwarder{ends: ends, self: self, local: local, logf: logf, pool: make(chan *clientId, poolSize), closed: make(chan struct{})}
 	f.leader.Store(-1)
 	// Ids are drawn afresh by each process: kvraft's duplicate table
 	// outlives the process, so an id used again from seq 1 would have
@@ -148,20 +157,19 @@ func (f *forwarder) call(ctx context.Context, srv int, o op) (result, bool) {
 	go func() {
 		defer f.calls.Done()
 		var a answer
-		end := f.ends[srv]
 		switch o.kind {
 		case kvraft.OpGet:
 			var reply kvraft.GetReply
-			a.ok = end.Call("KVServer.Get", &kvraft.GetArgs{Key: o.key, ClientId: o.clientId, Seq: o.seq}, &reply)
+			a.ok = f.invoke(srv, "KVServer.Get", &kvraft.GetArgs{Key: o.key, ClientId: o.clientId, Seq: o.seq}, &reply)
 			a.r = result{reply.Value, reply.Err}
 		case kvraft.OpPut, kvraft.OpAppend:
 			var reply kvraft.PutAppendReply
 			args := &kvraft.PutAppendArgs{Key: o.key, Value: o.value, Append: o.kind == kvraft.OpAppend, ClientId: o.clientId, Seq: o.seq}
-			a.ok = end.Call("KVServer.PutAppend", args, &reply)
+			a.ok = f.invoke(srv, "KVServer.PutAppend", args, &reply)
 			a.r = result{err: reply.Err}
 		case kvraft.OpDelete:
 			var reply kvraft.DeleteReply
-			a.ok = end.Call("KVServer.Delete", &kvraft.DeleteArgs{Key: o.key, ClientId: o.clientId, Seq: o.seq}, &reply)
+			a.ok = f.invoke(srv, "KVServer.Delete", &kvraft.DeleteArgs{Key: o.key, ClientId: o.clientId, Seq: o.seq}, &reply)
 			a.r = result{err: reply.Err}
 		}
 		ch <- a
@@ -173,6 +181,28 @@ func (f *forwarder) call(ctx context.Context, srv int, o op) (result, bool) {
 	case <-f.closed:
 	}
 	return result{}, false
+}
+
+// invoke calls svcMeth of member srv: through its end, or, for this node's
+// own member, by calling the handler in process (args are built fresh for
+// each call and reply is read only once it returns, so nothing is shared
+// that labgob's encoding would have copied). A killed KVServer answers at
+// once, so a local call ends when the node closes.
+func (f *forwarder) invoke(srv int, svcMeth string, args, reply any) bool {
+	if srv != f.self || f.local == nil {
+		return f.ends[srv].Call(svcMeth, args, reply)
+	}
+	switch a := args.(type) {
+	case *kvraft.GetArgs:
+		f.local.Get(a, reply.(*kvraft.GetReply))
+	case *kvraft.PutAppendArgs:
+		f.local.PutAppend(a, reply.(*kvraft.PutAppendReply))
+	case *kvraft.DeleteArgs:
+		f.local.Delete(a, reply.(*kvraft.DeleteReply))
+	default:
+		panic(fmt.Sprintf("node: forwarder: no local handler for %T", args))
+	}
+	return true
 }
 
 // leaderHint is the member that last answered a request, or -1.

@@ -81,12 +81,11 @@ func Start(cfg Config) (n *Node, err error) {
 		n.clients = append(n.clients, c)
 		ends[i] = labrpc.MakeRemoteEnd(c)
 	}
-	if n.fwd, err = newForwarder(ends, n.logf); err != nil {
-		return nil, err
-	}
-
 	persister := raft.NewPersister(n.storage, state, snapshot, n.fatal)
 	n.kv = kvraft.StartKVServer(ends, cfg.ID, persister, cfg.MaxRaftState)
+	if n.fwd, err = newForwarder(ends, cfg.ID, n.kv, n.logf); err != nil {
+		return nil, err
+	}
 	srv := labrpc.MakeServer()
 	srv.AddService(labrpc.MakeService(n.kv))
 	srv.AddService(labrpc.MakeService(n.kv.Raft()))

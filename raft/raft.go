@@ -85,7 +85,8 @@ type Raft struct {
 	replicateCond *sync.Cond
 
 	// Persistent state (Figure 2), saved by persist before answering an
-	// RPC or sending entries that depend on it.
+	// RPC or asking for votes; a leader saves new entries right after
+	// sending them, and counts itself only for what it saved (doc.go).
 	currentTerm int
 	votedFor    int // -1 for none
 	log         *raftLog

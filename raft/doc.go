@@ -84,12 +84,12 @@
 // because an entry counts as committed only once a majority holds it on
 // disk; a leader that crashes before its save comes back as a follower,
 // with a log that lacks what it sent, and the election restriction
-// decides as for any other peer. The stateEncoder keeps the persisted bytes and extends them by
-// the new entries' encodings, so a save after an append costs the new
-// entries, not the whole log: between compactions only the bytes added
-// since the last save reach the Persister, with a new header
-// (Persister.saveAppend; any other writer to the Persister in between forces
-// a whole save). The encoder follows the log by looking at it: the log
+// decides as for any other peer. The stateEncoder keeps the persisted
+// bytes and extends them by the new entries' encodings, so a save after an
+// append costs the new entries, not the whole log: between compactions
+// only the bytes added since the last save reach the Persister, with a
+// new header (Persister.saveAppend; any other writer to the Persister in
+// between forces a whole save). The encoder follows the log by looking at it: the log
 // changes only by append or by rewrite, which bumps its epoch, and the
 // encoder rebuilds when the epoch moved. Changing what is persisted
 // touches persist.go alone.

@@ -46,9 +46,9 @@
 // Every node accepts every request: the node's own client (forward.go)
 // sends it to the members' KVServer RPCs (to its own member by calling the
 // handler in process, to the others over the transport), starting with
-// the member that
-// last answered, moving on at ErrWrongLeader or a lost call, pausing 50 ms
-// after each full round, until one answers OK or ErrNoKey. Reads go
+// the member that last answered, moving on at ErrWrongLeader or a lost
+// call, pausing 50 ms after each full round, until one answers OK or
+// ErrNoKey. Reads go
 // through the Raft log as kvraft does, so they are linearizable. Each
 // request has Config.RequestTimeout (DefaultRequestTimeout, 3 s) from its
 // arrival: after that it gets 503 with a one-line reason, so a node cut

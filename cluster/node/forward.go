@@ -160,16 +160,18 @@ func (f *forwarder) call(ctx context.Context, srv int, o op) (result, bool) {
 		switch o.kind {
 		case kvraft.OpGet:
 			var reply kvraft.GetReply
-			a.ok = f.invoke(srv, "KVServer.Get", &kvraft.GetArgs{Key: o.key, ClientId: o.clientId, Seq: o.seq}, &reply)
+			args := &kvraft.GetArgs{Key: o.key, ClientId: o.clientId, Seq: o.seq}
+			a.ok = f.invoke(srv, "KVServer.Get", args, &reply, func() { f.local.Get(args, &reply) })
 			a.r = result{reply.Value, reply.Err}
 		case kvraft.OpPut, kvraft.OpAppend:
 			var reply kvraft.PutAppendReply
 			args := &kvraft.PutAppendArgs{Key: o.key, Value: o.value, Append: o.kind == kvraft.OpAppend, ClientId: o.clientId, Seq: o.seq}
-			a.ok = f.invoke(srv, "KVServer.PutAppend", args, &reply)
+			a.ok = f.invoke(srv, "KVServer.PutAppend", args, &reply, func() { f.local.PutAppend(args, &reply) })
 			a.r = result{err: reply.Err}
 		case kvraft.OpDelete:
 			var reply kvraft.DeleteReply
-			a.ok = f.invoke(srv, "KVServer.Delete", &kvraft.DeleteArgs{Key: o.key, ClientId: o.clientId, Seq: o.seq}, &reply)
+			args := &kvraft.DeleteArgs{Key: o.key, ClientId: o.clientId, Seq: o.seq}
+			a.ok = f.invoke(srv, "KVServer.Delete", args, &reply, func() { f.local.Delete(args, &reply) })
 			a.r = result{err: reply.Err}
 		}
 		ch <- a
@@ -183,26 +185,17 @@ func (f *forwarder) call(ctx context.Context, srv int, o op) (result, bool) {
 	return result{}, false
 }
 
-// invoke calls svcMeth of member srv: through its end, or, for this node's
-// own member, by calling the handler in process (args are built fresh for
-// each call and reply is read only once it returns, so nothing is shared
-// that labgob's encoding would have copied). A killed KVServer answers at
-// once, so a local call ends when the node closes.
-func (f *forwarder) invoke(srv int, svcMeth string, args, reply any) bool {
-	if srv != f.self || f.local == nil {
-		return f.ends[srv].Call(svcMeth, args, reply)
+// invoke calls svcMeth of member srv through its end or, for this node's
+// own member, runs local: the same handler called in process (args are
+// built fresh for each call and reply is read only once it returns, so
+// nothing is shared that labgob's encoding would have copied). A killed
+// KVServer answers at once, so a local call ends when the node closes.
+func (f *forwarder) invoke(srv int, svcMeth string, args, reply any, local func()) bool {
+	if srv == f.self && f.local != nil {
+		local()
+		return true
 	}
-	switch a := args.(type) {
-	case *kvraft.GetArgs:
-		f.local.Get(a, reply.(*kvraft.GetReply))
-	case *kvraft.PutAppendArgs:
-		f.local.PutAppend(a, reply.(*kvraft.PutAppendReply))
-	case *kvraft.DeleteArgs:
-		f.local.Delete(a, reply.(*kvraft.DeleteReply))
-	default:
-		panic(fmt.Sprintf("node: forwarder: no local handler for %T", args))
-	}
-	return true
+	return f.ends[srv].Call(svcMeth, args, reply)
 }
 
 // leaderHint is the member that last answered a request, or -1.

@@ -3,11 +3,9 @@ package main
 import (
 	"encoding/binary"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -49,6 +47,27 @@ func startWriters(n int, urls []string) *writers {
 		})
 	}
 	return ws
+}
+
+// waitAcked waits up to 10 s for n more writes to be acknowledged.
+func (ws *writers) waitAcked(t *testing.T, n int) {
+	t.Helper()
+	ws.mu.Lock()
+	want := len(ws.acked) + n
+	ws.mu.Unlock()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ws.mu.Lock()
+		got := len(ws.acked)
+		ws.mu.Unlock()
+		if got >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes acknowledged within 10 s; want %d", got, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // end stops the writers and returns what was acknowledged.
@@ -100,7 +119,7 @@ func TestKillAllKeepsAcknowledgedWrites(t *testing.T) {
 	c := newCluster(t, 3)
 	c.waitLeader(0, 1, 2)
 	ws := startWriters(4, c.http)
-	time.Sleep(500 * time.Millisecond)
+	ws.waitAcked(t, 200)
 	for _, p := range c.procs {
 		p.cmd.Process.Kill() // all at once, then reap
 	}
@@ -111,8 +130,8 @@ func TestKillAllKeepsAcknowledgedWrites(t *testing.T) {
 	for i := range 3 {
 		c.start(i)
 	}
-	c.waitLeader(0, 1, 2)
-	c.checkAcked(rand.IntN(3), acked)
+	leader := c.waitLeader(0, 1, 2)
+	c.checkAcked((leader+1)%3, acked) // a follower: every read forwarded
 	t.Logf("%d acknowledged writes, all readable after every node was killed and restarted", len(acked))
 }
 
@@ -125,20 +144,15 @@ func TestTornTailRecovers(t *testing.T) {
 	leader := c.waitLeader(0, 1, 2)
 	f := (leader + 1) % 3
 	ws := startWriters(4, []string{c.http[leader]})
-	time.Sleep(500 * time.Millisecond)
-	c.procs[f].kill()
+	ws.waitAcked(t, 200)
 	// The append the crash interrupted: a copy of the last record (the
 	// next one looks the same to the disk), all but its last 3 bytes.
-	wal := filepath.Join(c.dirs[f], "wal")
-	b, err := os.ReadFile(wal)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wal, b := c.killAndReadWal(f)
 	last := lastRecord(t, b)
 	if err := os.WriteFile(wal, append(b, last[:len(last)-3]...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // writes go on while f is down
+	ws.waitAcked(t, 50) // writes go on while f is down
 	c.start(f)
 	acked := ws.end()
 	c.waitApplied(f, leader)
@@ -148,6 +162,19 @@ func TestTornTailRecovers(t *testing.T) {
 	}
 	c.checkAcked(f, acked)
 	t.Logf("node %d dropped its torn last record and caught up; %d acknowledged writes readable through it", f, len(acked))
+}
+
+// killAndReadWal kills node i with kill -9 and returns its wal's path and
+// bytes.
+func (c *testCluster) killAndReadWal(i int) (string, []byte) {
+	c.t.Helper()
+	c.procs[i].kill()
+	wal := filepath.Join(c.dirs[i], "wal")
+	b, err := os.ReadFile(wal)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return wal, b
 }
 
 // lastRecord returns the last whole record of a wal's bytes (cluster/disk's
@@ -180,14 +207,9 @@ func TestCorruptRecordRefusesToStart(t *testing.T) {
 	leader := c.waitLeader(0, 1, 2)
 	f := (leader + 1) % 3
 	ws := startWriters(2, []string{c.http[leader]})
-	time.Sleep(300 * time.Millisecond)
+	ws.waitAcked(t, 100)
 	acked := ws.end()
-	c.procs[f].kill()
-	wal := filepath.Join(c.dirs[f], "wal")
-	b, err := os.ReadFile(wal)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wal, b := c.killAndReadWal(f)
 	if len(b) < 1000 {
 		t.Fatalf("wal of node %d is %d bytes; want many records", f, len(b))
 	}
@@ -216,26 +238,15 @@ func TestCorruptRecordRefusesToStart(t *testing.T) {
 }
 
 // kvCall is one request with the client's own id and seq; ok is false when
-// the outcome is unknown (no answer, or 503).
+// the outcome is unknown (no answer, or not a 2xx; a read's 404 is "").
 func kvCall(client *http.Client, base, method, key, body string, id int64, seq int) (value string, ok bool) {
-	req, err := http.NewRequest(method, base+"/kv/"+url.PathEscape(key), strings.NewReader(body))
-	if err != nil {
-		return "", false
-	}
-	req.Header.Set("Client-Id", strconv.FormatInt(id, 10))
-	req.Header.Set("Request-Seq", strconv.Itoa(seq))
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", false
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	status, b, err := kvRequest(client, base, method, key, body, id, seq)
 	switch {
 	case err != nil:
 		return "", false
-	case resp.StatusCode == http.StatusNotFound && method == http.MethodGet:
+	case status == http.StatusNotFound && method == http.MethodGet:
 		return "", true
-	case resp.StatusCode/100 == 2:
+	case status/100 == 2:
 		return string(b), true
 	}
 	return "", false
@@ -254,15 +265,18 @@ func TestForwardedOperationsLinearizable(t *testing.T) {
 		start   = time.Now()
 	)
 	const clients, perClient = 6, 60
+	seed := rand.Uint64()
+	t.Logf("seed %d (the clients' choices of operation and key; timing is the cluster's)", seed)
 	for cl := range clients {
 		base := c.http[(leader+cl)%3] // two clients at each node, one of them the leader
+		rng := rand.New(rand.NewPCG(seed, uint64(cl)))
 		wg.Go(func() {
 			client := &http.Client{Timeout: attemptTimeout}
-			id := rand.Int64N(1<<62) + 1
+			id := rng.Int64N(1<<62) + 1
 			for i := range perClient {
-				in := linearizability.KvInput{Key: "k" + strconv.Itoa(rand.IntN(3))}
+				in := linearizability.KvInput{Key: "k" + strconv.Itoa(rng.IntN(3))}
 				method := http.MethodGet
-				switch rand.IntN(3) {
+				switch rng.IntN(3) {
 				case 0:
 					in.Op, in.Value, method = linearizability.KvPut, fmt.Sprintf("p%d.%d;", cl, i), http.MethodPut
 				case 1:

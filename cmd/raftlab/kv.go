@@ -143,35 +143,45 @@ func doKV(urls []string, method, key, body string) (string, error) {
 	client := &http.Client{Timeout: attemptTimeout}
 	var errs []string
 	for _, base := range urls {
-		req, err := http.NewRequest(method, base+"/kv/"+url.PathEscape(key), strings.NewReader(body))
-		if err != nil {
-			return "", err
-		}
-		req.Header.Set("Client-Id", strconv.FormatInt(clientID, 10))
-		req.Header.Set("Request-Seq", "1")
-		resp, err := client.Do(req)
+		status, b, err := kvRequest(client, base, method, key, body, clientID, 1)
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s: %v", base, err))
 			continue
 		}
-		b, err := io.ReadAll(io.LimitReader(resp.Body, node.MaxValue+1))
-		resp.Body.Close()
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s: reading the answer: %v", base, err))
-			continue
-		}
 		reason := strings.TrimSpace(string(b))
 		switch {
-		case resp.StatusCode/100 == 2:
+		case status/100 == 2:
 			return string(b), nil
-		case resp.StatusCode == http.StatusServiceUnavailable:
-			errs = append(errs, fmt.Sprintf("%s: %s: %s", base, resp.Status, reason))
+		case status == http.StatusServiceUnavailable:
+			errs = append(errs, fmt.Sprintf("%s: %d %s: %s", base, status, http.StatusText(status), reason))
 			continue
 		default:
-			return "", fmt.Errorf("%s: %s: %s", base, resp.Status, reason)
+			return "", fmt.Errorf("%s: %d %s: %s", base, status, http.StatusText(status), reason)
 		}
 	}
 	return "", fmt.Errorf("no node answered: %s", strings.Join(errs, "; "))
+}
+
+// kvRequest sends one key/value request to the node at base as client id
+// with sequence number seq, and returns the status and the body; an error
+// means no answer (not reached, timed out, or cut off mid-body).
+func kvRequest(client *http.Client, base, method, key, body string, id int64, seq int) (int, []byte, error) {
+	req, err := http.NewRequest(method, base+"/kv/"+url.PathEscape(key), strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Client-Id", strconv.FormatInt(id, 10))
+	req.Header.Set("Request-Seq", strconv.Itoa(seq))
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, node.MaxValue+1))
+	if err != nil {
+		return 0, nil, fmt.Errorf("reading the answer: %v", err)
+	}
+	return resp.StatusCode, b, nil
 }
 
 // runStatus prints a table of every node's /status.

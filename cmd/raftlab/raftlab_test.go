@@ -123,7 +123,7 @@ func TestKillLeaderDuringWrites(t *testing.T) {
 	// forward to the leader); a write counts once it got a 2xx.
 	const writers = 4
 	ws := startWriters(writers, survivorURLs)
-	time.Sleep(300 * time.Millisecond)
+	ws.waitAcked(t, 100)
 
 	c.procs[leader].kill()
 	killed := time.Now()
@@ -143,7 +143,7 @@ func TestKillLeaderDuringWrites(t *testing.T) {
 	if failover > 2*time.Second {
 		t.Errorf("failover took %v; want at most 2 s", failover)
 	}
-	time.Sleep(300 * time.Millisecond)
+	ws.waitAcked(t, 50) // writes through the new leader too
 	acked := ws.end()
 	c.checkAcked(survivors[0], acked)
 	t.Logf("%d acknowledged writes from %d writers, all readable", len(acked), writers)

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"raftlab/internal/bugs"
 	"raftlab/labgob"
 	"raftlab/labrpc"
 	"raftlab/raft"
@@ -117,7 +118,24 @@ func (kv *KVServer) killed() bool {
 // Get is the RPC handler for reads. The read goes through the Raft log, so
 // a leader that may be stale cannot answer it.
 func (kv *KVServer) Get(args *GetArgs, reply *GetReply) {
+	if bugs.On(bugs.StaleRead) {
+		kv.localGet(args, reply)
+		return
+	}
 	reply.Value, reply.Err = kv.submit(Op{Kind: OpGet, Key: args.Key, ClientId: args.ClientId, Seq: args.Seq})
+}
+
+// localGet is the deliberate bug stale-read (package internal/bugs, never
+// in a production build): a read answered from this server's state, on
+// any member, with no check that it is current.
+func (kv *KVServer) localGet(args *GetArgs, reply *GetReply) {
+	kv.mu.Lock()
+	defer kv.mu.Unlock()
+	if v, ok := kv.sm.Store[args.Key]; ok {
+		reply.Value, reply.Err = string(v), OK
+	} else {
+		reply.Err = ErrNoKey
+	}
 }
 
 // PutAppend is the RPC handler for writes.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
+	"raftlab/internal/bugs"
 	"raftlab/labgob"
 )
 
@@ -85,6 +86,10 @@ func (sm *stateMachine) skip(index int) {
 // encode returns a snapshot of the whole state.
 func (sm *stateMachine) encode() []byte {
 	var buf bytes.Buffer
+	if bugs.On(bugs.SnapshotWithoutDuplicates) {
+		// The deliberate bug (internal/bugs; never in a production build).
+		sm = &stateMachine{Store: sm.Store, LastApplied: sm.LastApplied}
+	}
 	if err := labgob.NewEncoder(&buf).Encode(sm); err != nil {
 		panic(fmt.Sprintf("kvraft: encoding a snapshot: %v", err))
 	}

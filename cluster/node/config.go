@@ -51,6 +51,12 @@ type Config struct {
 	// log.Printf.
 	Logf func(format string, args ...any)
 
+	// Faults, if not nil, turns on the fault control for raftlab torture:
+	// the node starts with these faults in force, and GET and PUT /faults
+	// read and replace them (see Faults). Nil, as in production: no
+	// control, no /faults.
+	Faults *Faults
+
 	// OnFatal is called, after a log line saying why, when the node can no
 	// longer run safely: its storage failed to save Raft's state. It must
 	// not return (raft.NewPersister's contract: a peer that cannot persist
@@ -88,6 +94,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.Faults != nil {
+		if err := c.Faults.check(len(c.Peers), c.ID); err != nil {
+			return c, fmt.Errorf("node: %w", err)
+		}
 	}
 	if c.Logf == nil {
 		c.Logf = log.Printf

@@ -20,6 +20,7 @@ type cluster struct {
 	nodes   []*Node // nil while stopped
 	timeout time.Duration
 	maxRaft int
+	faults  bool // start the nodes with the fault control on
 	client  *http.Client
 	logMu   sync.Mutex
 	logDone bool
@@ -46,7 +47,14 @@ func freeAddrs(t *testing.T, k int) []string {
 
 func newCluster(t *testing.T, n int, timeout time.Duration, maxRaft int) *cluster {
 	t.Helper()
-	c := &cluster{t: t, peers: freeAddrs(t, n), nodes: make([]*Node, n), timeout: timeout, maxRaft: maxRaft,
+	return newClusterWith(t, n, timeout, maxRaft, false)
+}
+
+// newClusterWith is newCluster, with the fault control on each node if
+// faults is set.
+func newClusterWith(t *testing.T, n int, timeout time.Duration, maxRaft int, faults bool) *cluster {
+	t.Helper()
+	c := &cluster{t: t, peers: freeAddrs(t, n), nodes: make([]*Node, n), timeout: timeout, maxRaft: maxRaft, faults: faults,
 		client: &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{}}}
 	for range n {
 		c.dirs = append(c.dirs, t.TempDir())
@@ -74,9 +82,13 @@ func (c *cluster) logf(format string, args ...any) {
 
 func (c *cluster) start(i int) {
 	c.t.Helper()
-	n, err := Start(Config{ID: i, Peers: c.peers, HTTP: "127.0.0.1:0", Dir: c.dirs[i],
+	cfg := Config{ID: i, Peers: c.peers, HTTP: "127.0.0.1:0", Dir: c.dirs[i],
 		MaxRaftState: c.maxRaft, RequestTimeout: c.timeout, Logf: c.logf,
-		OnFatal: func(err error) { panic(fmt.Sprintf("node %d: fatal: %v", i, err)) }})
+		OnFatal: func(err error) { panic(fmt.Sprintf("node %d: fatal: %v", i, err)) }}
+	if c.faults {
+		cfg.Faults = &Faults{}
+	}
+	n, err := Start(cfg)
 	if err != nil {
 		c.t.Fatalf("starting node %d: %v", i, err)
 	}

@@ -41,6 +41,10 @@ func (n *Node) routes() *http.ServeMux {
 	mux.HandleFunc("POST /kv/{key...}", n.kvHandler(kvraft.OpAppend))
 	mux.HandleFunc("DELETE /kv/{key...}", n.kvHandler(kvraft.OpDelete))
 	mux.HandleFunc("GET /status", n.handleStatus)
+	if n.linkFaults != nil {
+		mux.HandleFunc("GET /faults", n.handleFaults)
+		mux.HandleFunc("PUT /faults", n.handleFaults)
+	}
 	return mux
 }
 

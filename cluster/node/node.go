@@ -11,6 +11,7 @@ import (
 
 	"raftlab/cluster/disk"
 	"raftlab/cluster/transport"
+	"raftlab/internal/bugs"
 	"raftlab/kvraft"
 	"raftlab/labrpc"
 	"raftlab/raft"
@@ -38,6 +39,10 @@ type Node struct {
 	connMu         sync.Mutex
 	newConns       map[net.Conn]bool // HTTP connections that have not yet sent a request
 	newConnsClosed chan struct{}     // closed once Shutdown has run closeNewConns
+
+	faultMu    sync.Mutex        // guards faults and orders setFaults
+	faults     Faults            // in force, if cfg.Faults is set
+	linkFaults *transport.Faults // the clients' fault control; nil without cfg.Faults
 
 	closeOnce sync.Once
 	closeErr  error
@@ -72,6 +77,11 @@ func Start(cfg Config) (n *Node, err error) {
 	}()
 
 	tcfg := transport.Config{Secret: cfg.Secret, Logf: n.logf}
+	if cfg.Faults != nil {
+		n.linkFaults = &transport.Faults{}
+		tcfg.Faults = n.linkFaults
+		n.setFaults(*cfg.Faults)
+	}
 	ends := make([]*labrpc.ClientEnd, len(cfg.Peers))
 	for i, addr := range cfg.Peers {
 		c, err := transport.NewClient(addr, tcfg)
@@ -117,6 +127,9 @@ func Start(cfg Config) (n *Node, err error) {
 			n.logf("HTTP server stopped: %v", err)
 		}
 	}()
+	if a := bugs.Active(); len(a) > 0 {
+		n.logf("deliberate bugs on (a test build, raftlab_bugs): %v", a)
+	}
 	n.logf("started: peers %v, peer address %s, HTTP http://%s, data %s (%d bytes), snapshot at %d bytes",
 		cfg.Peers, n.rpc.Addr(), n.httpLn.Addr(), cfg.Dir, n.storage.Size(), cfg.MaxRaftState)
 	return n, nil

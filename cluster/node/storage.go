@@ -1,11 +1,18 @@
 package node
 
 import (
+	"bytes"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"raftlab/cluster/disk"
+	"raftlab/internal/bugs"
 )
+
+// lazyFlush is how long the deliberate bug ack-before-fsync keeps saves
+// in memory before it writes them.
+const lazyFlush = 300 * time.Millisecond
 
 // storage is the node's raft.Storage: the disk Store, with its size kept
 // where /status can read it while Raft writes (a Store is not safe for
@@ -16,12 +23,35 @@ type storage struct {
 	store  *disk.Store
 	closed bool
 	size   atomic.Int64 // store.Size() after the last call
+	delay  atomic.Int64 // injected fault: a time.Duration each save takes longer
+
+	// The deliberate bug ack-before-fsync (internal/bugs), nil otherwise:
+	// saves acknowledged but not yet written, and the flusher's end.
+	pending []func() error
+	stop    chan struct{}
+	flushed chan struct{}
 }
 
 func newStorage(s *disk.Store) *storage {
 	st := &storage{store: s}
 	st.size.Store(s.Size())
+	if bugs.On(bugs.AckBeforeFsync) {
+		st.stop, st.flushed = make(chan struct{}), make(chan struct{})
+		go st.flusher()
+	}
 	return st
+}
+
+// setDelay makes every later save take d longer (fault injection: a slow
+// disk).
+func (s *storage) setDelay(d time.Duration) { s.delay.Store(int64(d)) }
+
+// slow waits out the injected delay. Caller holds s.mu, as a slow fsync
+// would hold up the saves behind it.
+func (s *storage) slow() {
+	if d := time.Duration(s.delay.Load()); d > 0 {
+		time.Sleep(d)
+	}
 }
 
 func (s *storage) Save(raftstate, snapshot []byte) error {
@@ -30,8 +60,14 @@ func (s *storage) Save(raftstate, snapshot []byte) error {
 	if s.closed {
 		return errStorageClosed
 	}
+	if s.stop != nil {
+		raftstate, snapshot := bytes.Clone(raftstate), bytes.Clone(snapshot)
+		s.pending = append(s.pending, func() error { return s.store.Save(raftstate, snapshot) })
+		return nil
+	}
 	err := s.store.Save(raftstate, snapshot)
 	s.size.Store(s.store.Size())
+	s.slow()
 	return err
 }
 
@@ -41,20 +77,63 @@ func (s *storage) Append(header []byte, keep int, tail []byte) error {
 	if s.closed {
 		return errStorageClosed
 	}
+	if s.stop != nil {
+		header, tail := bytes.Clone(header), bytes.Clone(tail)
+		s.pending = append(s.pending, func() error { return s.store.Append(header, keep, tail) })
+		return nil
+	}
 	err := s.store.Append(header, keep, tail)
 	s.size.Store(s.store.Size())
+	s.slow()
 	return err
+}
+
+// flusher writes the saves the bug acknowledged early, lazyFlush after
+// they were made, until Close.
+func (s *storage) flusher() {
+	defer close(s.flushed)
+	t := time.NewTicker(lazyFlush)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s.mu.Lock()
+			s.flush()
+			s.mu.Unlock()
+		case <-s.stop:
+			return
+		}
+	}
+}
+
+// flush writes the pending saves. Caller holds s.mu.
+func (s *storage) flush() {
+	for _, f := range s.pending {
+		f() // the bug: no one is told if a late write fails
+	}
+	s.pending = nil
+	s.size.Store(s.store.Size())
 }
 
 // Size is the bytes the store holds on disk.
 func (s *storage) Size() int64 { return s.size.Load() }
 
 func (s *storage) Close() error {
+	if s.stop != nil {
+		s.mu.Lock()
+		stopped := s.closed
+		s.mu.Unlock()
+		if !stopped {
+			close(s.stop)
+			<-s.flushed
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil
 	}
+	s.flush()
 	s.closed = true
 	return s.store.Close()
 }

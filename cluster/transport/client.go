@@ -89,6 +89,9 @@ func (c *Client) Call(svcMeth string, args []byte) (reply []byte, ok bool) {
 	deadline := time.Now().Add(c.cfg.Timeout)
 	timer := time.NewTimer(c.cfg.Timeout)
 	defer timer.Stop()
+	if !c.injected(timer.C) {
+		return nil, false
+	}
 
 	cc, err := c.connection(deadline, timer.C)
 	if err != nil {

@@ -31,6 +31,10 @@ type Config struct {
 	// drops, and for each change in whether a Client reaches its server.
 	// Nil means log.Printf.
 	Logf func(format string, args ...any)
+
+	// Faults, if set, loses or delays a Client's calls as it says (fault
+	// injection for raftlab torture). Nil injects nothing.
+	Faults *Faults
 }
 
 // withDefaults checks c and fills in its defaults.

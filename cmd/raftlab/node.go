@@ -23,6 +23,7 @@ func runNode(args []string, stderr io.Writer) error {
 	dir := fs.String("dir", "", "this member's data directory, created if missing (required)")
 	secret := fs.String("secret", "", "shared cluster secret checked on every peer connection (default $RAFTLAB_SECRET)")
 	maxState := fs.Int("max-raft-state", 0, fmt.Sprintf("snapshot once the persisted Raft state reaches this many bytes; 0 means %d, -1 never", node.DefaultMaxRaftState))
+	faults := fs.String("faults", "", `turn on the fault control for raftlab torture, starting with these faults (JSON, e.g. {"drop":[1]}; {} for none): the node then also serves GET and PUT /faults; never in production`)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: raftlab node -id I -peers HOST:PORT,... -http HOST:PORT -dir DIR [flags]")
 		fs.PrintDefaults()
@@ -54,6 +55,14 @@ func runNode(args []string, stderr io.Writer) error {
 			return usageErr(stderr, "node", "-peers: address %d is empty", i)
 		}
 	}
+	var fc *node.Faults
+	if *faults != "" {
+		f, err := node.ParseFaults([]byte(*faults), len(list), *id)
+		if err != nil {
+			return usageErr(stderr, "node", "-faults: %v", err)
+		}
+		fc = &f
+	}
 	if *secret == "" {
 		*secret = os.Getenv("RAFTLAB_SECRET")
 	}
@@ -69,6 +78,7 @@ func runNode(args []string, stderr io.Writer) error {
 		Secret:       *secret,
 		MaxRaftState: *maxState,
 		Logf:         logger.Printf,
+		Faults:       fc,
 	})
 	if err != nil {
 		return err

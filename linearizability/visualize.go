@@ -20,8 +20,30 @@ import (
 // state after it. Parts that failed come first and open; the rest are
 // folded. All text from the model is escaped.
 func Visualize(model Model, info LinearizationInfo, w io.Writer) error {
+	return VisualizeOptions(model, info, PageOptions{}, w)
+}
+
+// PageOptions frame the page of VisualizeOptions in a larger report.
+type PageOptions struct {
+	// Title is the page's title; empty means "Linearizability: " and the
+	// verdict.
+	Title string
+	// Before is HTML put at the top of the page's body, before the
+	// check's own heading (a tool's summary, a timeline of its own). It
+	// is trusted as it is: the caller escapes what it puts in.
+	Before template.HTML
+	// Style is CSS added to the page's style sheet, for Before.
+	Style template.CSS
+}
+
+// VisualizeOptions is Visualize, with the page framed as opts says.
+func VisualizeOptions(model Model, info LinearizationInfo, opts PageOptions, w io.Writer) error {
 	m := model.withDefaults()
 	page := buildPage(m, info)
+	page.Title, page.Before, page.Style = opts.Title, opts.Before, opts.Style
+	if page.Title == "" {
+		page.Title = "Linearizability: " + page.Result
+	}
 	bw := bufio.NewWriter(w)
 	if err := pageTemplate.Execute(bw, page); err != nil {
 		return fmt.Errorf("linearizability: writing the page: %w", err)
@@ -56,6 +78,9 @@ const (
 )
 
 type page struct {
+	Title      string
+	Before     template.HTML
+	Style      template.CSS
 	Result     string
 	Err        string
 	Counts     string
@@ -346,7 +371,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>Linearizability: {{.Result}}</title>
+<title>{{.Title}}</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
 h1 { font-size: 1.4em; } h2 { font-size: 1.15em; margin: 0; display: inline; }
@@ -370,9 +395,11 @@ details.part { border: 1px solid #ccc; border-radius: 4px; margin: 1em 0; paddin
 .broke { background: #fff4f4; border-left: 4px solid #c00; padding: .5em 1em; }
 code { font-family: ui-monospace, monospace; }
 table { border-collapse: collapse; font-size: 12px; } td, th { border: 1px solid #ddd; padding: 1px 6px; text-align: left; }
+{{.Style}}
 </style>
 </head>
 <body>
+{{.Before}}
 <h1>Linearizability check: <span class="verdict-{{.Result}}">{{.Result}}</span></h1>
 <p>{{.Counts}}.</p>
 {{if .Err}}<p class="err">The input could not be checked: {{.Err}}</p>{{end}}

@@ -125,3 +125,23 @@ func TestVisualizeOddInput(t *testing.T) {
 		t.Errorf("default description missing from the page")
 	}
 }
+
+// VisualizeOptions puts the caller's title, HTML and CSS around the same
+// page, and Visualize's defaults stay.
+func TestVisualizeOptionsFramesThePage(t *testing.T) {
+	_, info := CheckOperationsTimeout(KvModel, illegalForPage(), time.Second)
+	var buf bytes.Buffer
+	opts := PageOptions{Title: "torture <FAIL>", Before: "<div id=\"band\">band</div>", Style: "#band { color: red; }"}
+	if err := VisualizeOptions(KvModel, info, opts, &buf); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, want := range []string{"<title>torture &lt;FAIL&gt;</title>", "#band { color: red; }", "<body>\n<div id=\"band\">band</div>\n<h1>Linearizability check"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the framed page lacks %q", want)
+		}
+	}
+	if plain := writePage(t, KvModel, info); !strings.Contains(plain, "<title>Linearizability: Illegal</title>") {
+		t.Error("Visualize's page lost its default title")
+	}
+}

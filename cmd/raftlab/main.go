@@ -7,6 +7,7 @@
 //	raftlab kv get|put|append|delete KEY [VALUE] [-nodes URL,...]
 //	raftlab status [-nodes URL,...]
 //	raftlab bench [-c 10] [-d 10s] [-reads 0] [-keys 1000] [-value 16] [-nodes URL,...]
+//	raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults ...] [-o DIR]
 //
 // node runs one member until SIGINT or SIGTERM, logging one line per event
 // to stderr. up starts a local cluster of node processes on loopback,
@@ -17,14 +18,18 @@
 // addresses of `raftlab up` with its default -base-port 8000); kv tries
 // them in order. bench drives the nodes' HTTP API with concurrent clients
 // for a while and prints a table of writes/s, reads/s and latency
-// percentiles (cluster/loadgen).
+// percentiles (cluster/loadgen). torture starts a fresh local cluster,
+// runs clients against it while a nemesis kills, partitions, pauses and
+// slows its nodes and their disks, checks the history for linearizability
+// and lost writes, prints a summary and writes an HTML report
+// (cluster/torture).
 //
 // Exit status: 0 on success; 1 when the operation failed (a key absent, a
 // node's 4xx or 503, no node answering, a node that could not start); 2 for
 // a bad command line.
 //
 // Files: main.go (dispatch, usage), node.go, up.go, kv.go (kv and status),
-// bench.go.
+// bench.go, torture.go.
 package main
 
 import (
@@ -41,6 +46,7 @@ const usage = `usage:
   raftlab kv get|put|append|delete KEY [VALUE] [-nodes URL,...]
   raftlab status [-nodes URL,...]
   raftlab bench [-c 10] [-d 10s] [-reads 0] [-keys 1000] [-value 16] [-nodes URL,...]
+  raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults kill,partition,pause,slow,disk] [-o DIR]
 Run "raftlab COMMAND -h" for a command's flags.
 `
 
@@ -69,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runStatus(rest, stdout, stderr)
 	case "bench":
 		err = runBench(rest, stdout, stderr)
+	case "torture":
+		err = runTorture(rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -41,6 +41,15 @@ func TestBadFlagsExit2(t *testing.T) {
 		{[]string{"bench", "-value", "-1"}, "-value -1"},
 		{[]string{"bench", "extra"}, `unexpected argument "extra"`},
 		{[]string{"bench", "-nodes", ","}, "no node URLs"},
+		{[]string{"node", "-id", "0", "-peers", "a:1,b:2", "-http", "127.0.0.1:0", "-dir", "d", "-faults", `{"drop":[0]}`}, "-faults: faults: drop names member 0"},
+		{[]string{"node", "-id", "0", "-peers", "a:1", "-http", "127.0.0.1:0", "-dir", "d", "-faults", "{"}, "-faults: faults: unexpected EOF"},
+		{[]string{"torture", "-n", "2"}, "2 nodes: want 3 to 9"},
+		{[]string{"torture", "-faults", "kill,fire"}, `unknown fault "fire"`},
+		{[]string{"torture", "-duration", "0s"}, "duration 0s"},
+		{[]string{"torture", "-max-down", "4"}, "max down 4"},
+		{[]string{"torture", "-clients", "0"}, "0 clients"},
+		{[]string{"torture", "-rate", "-3"}, "rate -3"},
+		{[]string{"torture", "extra"}, `unexpected argument "extra"`},
 	} {
 		stdout, stderr, code := raftlab(t, tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "panic") {

@@ -1,0 +1,103 @@
+// Package torture is raftlab's Jepsen-style test of a real cluster: it
+// starts member processes (raftlab node) on loopback, runs clients
+// against their HTTP API while a nemesis injects faults, then heals
+// everything, reads every key, and checks the whole history for
+// linearizability (package linearizability) and for lost writes. It is
+// the engine of `raftlab torture`.
+//
+//	res, err := torture.Run(ctx, torture.Config{Binary: "raftlab", Nodes: 3, Clients: 10,
+//		Keys: 8, Duration: time.Minute, Seed: 1, Faults: torture.Kinds, Out: "report"})
+//	fmt.Print(res.Summary) // res.Pass: linearizable, nothing lost, nothing else wrong
+//
+// # The run
+//
+//  1. Start Nodes members, each `raftlab node ... -faults {}` (the fault
+//     control on) on its own data directory in Config.Dir, its log in
+//     node-N.log there, with a small -max-raft-state so that snapshots and
+//     their installation happen under the faults. Wait for a leader.
+//  2. For Duration: Clients clients (below) and the nemesis (below); a
+//     monitor asks every member for /status every 100 ms and keeps each
+//     one's role and term over time, the leaders of each term, and the
+//     current leader for the nemesis to aim at.
+//  3. Stop the nemesis, which heals the fault in force; let each client
+//     finish its operation in progress; read every key, each read with a
+//     new client, retrying for up to a minute.
+//  4. Stop the members (SIGTERM), and check.
+//
+// # Clients and the history
+//
+// Each client sends one request at a time, each to a member drawn at
+// random (so two in three are forwarded to the leader), at its share of
+// Config.Rate: half reads, 45% appends, 5% puts, on Keys keys. Every
+// write's value is a token no other write uses ("client.seq;"), so a read
+// shows which writes it saw, in order. Requests carry Client-Id and
+// Request-Seq; an attempt that times out (4 s) or gets a 503 is retried
+// at another member with the same pair, so it is applied at most once,
+// until 10 s have passed since the call. Then the outcome is unknown, as
+// Jepsen records it, never failed: an unknown write may take effect at
+// any time after its call (it returns after everything else), an unknown
+// read is left out, and the client goes on as a new client (a new
+// Client-Id), like a crashed Jepsen process. A tenth of the acknowledged
+// writes are sent once more, up to 1 s later, before the client's next
+// request, as a client that lost the answer retries: exactly-once says the
+// copy changes nothing.
+//
+// # The nemesis
+//
+// One fault at a time, drawn from Config.Faults by a generator seeded
+// with Config.Seed: a quiet spell of 0.5-2.5 s, then a fault held for
+// 1-5 s, then healed.
+//
+//   - kill: SIGKILL 1 to MaxDown members (a minority unless asked for
+//     more), the leader among them half the time; restart them after the
+//     hold.
+//   - partition: cut the peer links, two-sided, through each member's
+//     fault control (PUT /faults with drop lists): a random minority from
+//     the rest, the leader alone, or a bridge (two sides that cannot
+//     reach each other, both reaching one member in the middle).
+//   - pause: SIGSTOP 1 to MaxDown members, then SIGCONT.
+//   - slow: 5-100 ms added to each call on a random half of the links.
+//   - disk: either every save on some members takes 5-50 ms longer (an
+//     injected fsync delay), or one member is killed and restarted on a
+//     copy of its directory whose wal ends mid-record (disk.TornCopy), as
+//     a crash in the middle of a write leaves it; the member must drop the
+//     torn record and recover.
+//
+// Targets given as "the leader" are resolved when the fault starts, so
+// the seed replays the same schedule of choices against a cluster that
+// may have moved on differently: close, not exact, like the lab's seeds.
+// A restarted member starts with the faults in force on it.
+//
+// # The checks
+//
+// A run passes only if all of these hold:
+//   - the history is linearizable (linearizability.KvModel, per key,
+//     within CheckTimeout; a check that runs out is no pass);
+//   - no acknowledged write is lost: the final value of a key is the token
+//     of the put that took effect last, if any, then the appends after
+//     it, so every acknowledged write called after that put returned must
+//     be in it; no token appears twice (a write applied twice) or without
+//     a write that made it;
+//   - every key's final read was answered;
+//   - no member exited by itself (a panic, a refused start);
+//   - the monitor never saw two leaders in one term.
+//
+// # The report
+//
+// Result.Summary is a few lines: operations ok and unknown, ok/s, latency
+// percentiles, faults by kind, elections, writes, the check, the verdict
+// with each finding, and the command line that replays the seed. With
+// Config.Out, report.html there is one self-contained page: the summary;
+// a band with one row for the faults, a row per member's role and term
+// over time (leader bars labelled with their term), and a row of
+// operations returned per slice of time, with the stretch where the
+// history broke marked in red; what broke (the key and the operation that
+// cannot be linearized); the writes lost or applied twice; the table of
+// faults; the members' log files; then the linearizability view of each
+// key that failed (of every key with AllKeys).
+//
+// Files: config.go (Config, fault kinds), torture.go (Run), cluster.go
+// (the member processes and their fault control), workload.go (clients,
+// the history), nemesis.go, monitor.go, check.go (lost writes, the
+// history for the checker), summary.go, report.go (the HTML), clock.go.
+package torture

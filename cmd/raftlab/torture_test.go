@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"raftlab/internal/bugs"
+)
+
+// tortureRun is one raftlab torture process run to its end.
+type tortureRun struct {
+	stdout, stderr string
+	code           int
+	report         string // report.html's contents
+	dir            string // the nodes' data and logs
+}
+
+// tortureProc runs binary's torture command with args (and -o set), with env
+// added, and waits for it, limit at most; on timeout it kills the whole
+// process group, nodes included.
+func tortureProc(t *testing.T, binary string, env []string, limit time.Duration, args ...string) tortureRun {
+	t.Helper()
+	out, dir := t.TempDir(), filepath.Join(t.TempDir(), "data")
+	cmd := exec.Command(binary, append([]string{"torture", "-o", out, "-dir", dir}, args...)...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Env = append(childEnv(), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(limit):
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		t.Fatalf("raftlab torture %q still running after %v; stderr:\n%s", args, limit, stderr.String())
+	}
+	r := tortureRun{stdout: stdout.String(), stderr: stderr.String(), dir: dir}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	if strings.Contains(r.stderr, "DATA RACE") {
+		t.Errorf("raftlab torture %q: a data race:\n%s", args, r.stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "report.html")); err == nil {
+		r.report = string(b)
+	}
+	return r
+}
+
+// A short torture of a correct build, every fault on, passes: exit 0, a
+// summary that says so, and a report with its sections.
+func TestTorturePasses(t *testing.T) {
+	r := tortureProc(t, bin, nil, 3*time.Minute, "-duration", "15s", "-seed", "11", "-clients", "6")
+	t.Logf("summary:\n%s", r.stdout)
+	if r.code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"verdict      PASS: linearizable, no acknowledged write lost", "faults       ", "0 lost, 0 applied twice", "-seed 11"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+	for _, want := range []string{"raftlab torture: <span class=\"pass\">PASS", "What the cluster went through", "<svg", "Every key's history is linearizable"} {
+		if !strings.Contains(r.report, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	for _, want := range []string{"torture: running the clients and the nemesis for 15s", "torture: stopping the clients and the nemesis: the 15s passed"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+}
+
+// bugBin is raftlab built with the deliberate bugs (internal/bugs), once.
+var bugBin = sync.OnceValues(func() (string, error) {
+	path := filepath.Join(filepath.Dir(bin), "raftlab-bugs")
+	args := []string{"build", "-tags", bugs.Tag, "-o", path}
+	if buildRace {
+		args = append(args, "-race")
+	}
+	if out, err := exec.Command("go", append(args, ".")...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building raftlab with -tags %s: %v\n%s", bugs.Tag, err, out)
+	}
+	return path, nil
+})
+
+// Each deliberate bug, switched on in a test build, makes a short
+// torture fail (exit 1) with the finding it must produce, in the summary
+// and in the report. If the tool ever stops catching one of them, this
+// fails.
+func TestTortureCatchesBugs(t *testing.T) {
+	binary, err := bugBin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		bug  string
+		args []string
+		// One of anyOf must be in the summary, and each of report in the
+		// report.
+		anyOf, report []string
+	}{
+		// Acknowledged before it is on disk: killing every member at once
+		// loses the last writes they acknowledged.
+		{bugs.AckBeforeFsync, []string{"-faults", "kill", "-max-down", "3", "-seed", "5"},
+			[]string{"acknowledged writes lost, first:"}, []string{"Acknowledged writes lost", "could not be linearized"}},
+		// A read answered by whichever member gets it: a member cut off
+		// in a minority returns what the majority has overwritten.
+		{bugs.StaleRead, []string{"-faults", "partition", "-seed", "2"},
+			[]string{"the history is not linearizable: key"}, []string{"Where the history broke", "could not be linearized"}},
+		// Snapshots without the duplicate table: after every member
+		// restarts from one, a client's retry of an acknowledged write is
+		// applied again (a token read twice, or a put applied again over
+		// later appends).
+		{bugs.SnapshotWithoutDuplicates, []string{"-faults", "kill", "-max-down", "3", "-max-raft-state", "1024", "-seed", "5"},
+			[]string{"writes applied twice, first:", "the history is not linearizable: key"}, nil},
+	} {
+		t.Run(tc.bug, func(t *testing.T) {
+			r := tortureProc(t, binary, []string{"RAFTLAB_BUGS=" + tc.bug}, 3*time.Minute, append([]string{"-duration", "20s"}, tc.args...)...)
+			t.Logf("summary:\n%s", r.stdout)
+			if r.code != 1 {
+				t.Fatalf("exit %d, want 1; stderr:\n%s", r.code, r.stderr)
+			}
+			if !strings.Contains(r.stdout, "verdict      FAIL") {
+				t.Errorf("summary lacks the FAIL verdict")
+			}
+			found := false
+			for _, want := range tc.anyOf {
+				found = found || strings.Contains(r.stdout, want)
+			}
+			if !found {
+				t.Errorf("summary has none of %q", tc.anyOf)
+			}
+			for _, want := range append(tc.report, "raftlab torture: <span class=\"fail\">FAIL") {
+				if !strings.Contains(r.report, want) {
+					t.Errorf("report lacks %q", want)
+				}
+			}
+			log, _ := os.ReadFile(filepath.Join(r.dir, "node-0.log"))
+			if !strings.Contains(string(log), "deliberate bugs on (a test build, raftlab_bugs): ["+tc.bug+"]") {
+				t.Errorf("node 0's log does not say the bug is on")
+			}
+		})
+	}
+}
+
+// A production build has no bugs to switch on: $RAFTLAB_BUGS does nothing.
+func TestProductionBuildHasNoBugs(t *testing.T) {
+	if bugs.Built {
+		t.Fatal("this test binary was built with the raftlab_bugs tag")
+	}
+	for _, name := range bugs.Names {
+		if bugs.On(name) {
+			t.Fatalf("bug %s is on in a production build", name)
+		}
+	}
+}
+
+// A test build refuses a name in $RAFTLAB_BUGS that is not a bug.
+func TestUnknownBugRefused(t *testing.T) {
+	binary, err := bugBin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, "status")
+	cmd.Env = append(childEnv(), "RAFTLAB_BUGS=stale-read,nope")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), `names "nope", not a bug`) {
+		t.Fatalf("exit %v, output %q; want 2 and a message naming nope", err, out)
+	}
+}

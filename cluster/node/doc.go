@@ -85,15 +85,28 @@
 // Damage found when opening the store makes Start fail with the
 // *disk.CorruptError instead.
 //
+// # Fault injection
+//
+// Config.Faults (raftlab node -faults JSON), set only by raftlab torture,
+// turns on a fault control: the node starts with those faults in force,
+// and GET /faults shows them and PUT /faults replaces them, as JSON
+// {"drop": [ids], "delay_ms": {"id": ms}, "fsync_delay_ms": ms} (see
+// Faults; a bad one is a 400 with the reason and changes nothing). Calls
+// to a dropped member are lost (they wait out the transport's deadline),
+// calls to a delayed one wait before they go, and every save to disk
+// takes the fsync delay longer. Without Config.Faults there is no
+// /faults, and nothing of this runs.
+//
 // # Log lines
 //
 // Config.Logf gets one line per event, each starting "node ID:": started
 // (with addresses, data size and snapshot threshold), each change of the
 // member requests go to, the transport's connection changes and refusals,
-// the store's repairs on open, stopped (and why, for a storage failure).
+// the store's repairs on open, each change of injected faults, stopped (and
+// why, for a storage failure).
 //
 // Files: config.go (Config, defaults, bounds), node.go (Start, Close,
 // fatal), storage.go (the store as Raft's Storage, sized for /status),
 // forward.go (the node's client: ids, deadline, leader search), http.go
-// (routes, parsing, status).
+// (routes, parsing, status), faults.go (the fault control).
 package node

@@ -25,8 +25,8 @@
 // (cluster/torture).
 //
 // Exit status: 0 on success; 1 when the operation failed (a key absent, a
-// node's 4xx or 503, no node answering, a node that could not start); 2 for
-// a bad command line.
+// node's 4xx or 503, no node answering, a node that could not start, a
+// torture run that did not pass); 2 for a bad command line.
 //
 // Files: main.go (dispatch, usage), node.go, up.go, kv.go (kv and status),
 // bench.go, torture.go.

@@ -78,7 +78,7 @@ func checkWrites(ops []op, keys int) writeLoss {
 		if o.unknown || final[o.key] == nil || o == lastPut[o.key] {
 			continue
 		}
-		if p := lastPut[o.key]; p != nil && o.call < p.ret {
+		if p := lastPut[o.key]; p != nil && (p.unknown || o.call < p.ret) {
 			continue // it may have come before the last put, which replaced it
 		}
 		if seen[o.key][o.value] == 0 {

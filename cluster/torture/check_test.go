@@ -73,6 +73,17 @@ func TestCheckWritesFindsDuplicatesAndPhantoms(t *testing.T) {
 	if l := checkWrites(ops[:2], 0); len(l.lost) != 0 || !l.ok() {
 		t.Errorf("no final reads and no keys asked: %+v", l)
 	}
+	// A put of unknown outcome that leads the final value may have taken
+	// effect after everything: the appends before it are not lost.
+	P := linearizability.KvPut
+	ops = []op{
+		{kind: P, key: "k0", value: "p1;", call: 5 * ms, unknown: true},
+		write(A, "k0", "a1", 10*ms, 11*ms),
+		finalRead("k0", "p1;", 100*ms),
+	}
+	if l := checkWrites(ops, 1); !l.ok() {
+		t.Errorf("no final reads and no keys asked: %+v", l)
+	}
 }
 
 // An unknown write may take effect at any time after its call, so it

@@ -124,6 +124,10 @@ func (m *members) start(id int, dir string) error {
 		"-max-raft-state", strconv.Itoa(m.cfg.MaxRaftState),
 		"-faults", string(faults))
 	cmd.Env = append(os.Environ(), m.cfg.Env...)
+	// A group of its own, so that a Ctrl-C meant for the run does not
+	// stop the members behind its back (the run stops them in order);
+	// killed with the run if the run is killed.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
@@ -138,7 +142,10 @@ func (m *members) start(id int, dir string) error {
 		err := cmd.Wait()
 		logf.Close()
 		m.mu.Lock()
-		expected := p.expected
+		// Expected only if it ended the way the run asked: a signal, or a
+		// clean exit after SIGTERM. A crash just before a kill still counts.
+		ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		expected := p.expected && (ws.Signaled() || cmd.ProcessState.ExitCode() == 0)
 		if !expected {
 			m.unexpected = append(m.unexpected, fmt.Sprintf("node %d exited by itself at %s (%v); its log: %s", id, m.clock.now(), err, m.logPath(id)))
 		}

@@ -163,14 +163,14 @@ func (n *nemesis) partition(ctx context.Context, hold time.Duration) {
 	var groups [][]int // members in different groups cannot talk, except to the bridge
 	bridge := -1
 	var detail string
+	leader := n.mon.leader() // read once: the monitor may change it meanwhile
 	switch shape := n.rng.IntN(3); {
-	case shape == 0 || shape == 1 && n.mon.leader() < 0:
+	case shape == 0 || shape == 1 && leader < 0:
 		k := 1 + n.rng.IntN((n.cfg.Nodes-1)/2)
 		minority := sorted(perm[:k])
 		groups = [][]int{minority, sorted(perm[k:])}
 		detail = fmt.Sprintf("minority %v | %v", groups[0], groups[1])
 	case shape == 1:
-		leader := n.mon.leader()
 		rest := slices.DeleteFunc(slices.Clone(perm), func(id int) bool { return id == leader })
 		groups = [][]int{{leader}, sorted(rest)}
 		detail = fmt.Sprintf("leader %v | %v", groups[0], groups[1])

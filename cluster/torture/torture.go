@@ -178,6 +178,11 @@ func finalReads(wl *workload, cfg Config, clk *clock) bool {
 	deadline := clk.since() + finalWait
 	all := true
 	for k := range cfg.Keys {
+		if clk.since() > deadline {
+			all = false
+			cfg.Logf("torture: no time left for the final read of %s", key(k))
+			continue
+		}
 		c := wl.newKvClient(cfg.Seed ^ uint64(k+1)<<32)
 		for {
 			o := c.do(linearizability.KvGet, key(k), true)

@@ -64,6 +64,9 @@ func runTorture(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal the run heals, reads and checks; a second
+	// one ends the process (and its nodes, with it) at once.
+	context.AfterFunc(ctx, stop)
 	res, err := torture.Run(ctx, cfg)
 	if res != nil {
 		fmt.Fprint(stdout, res.Summary)

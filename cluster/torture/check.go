@@ -18,10 +18,20 @@ const (
 
 // writeLoss is what the final reads say about the acknowledged writes.
 type writeLoss struct {
-	lost    []string // acknowledged appends missing from their key's final value
+	lost    []*op    // acknowledged writes missing from their key's final value, by time acknowledged
 	twice   []string // tokens found more than once: a write applied twice
 	phantom []string // tokens no client ever wrote
 	missing []string // keys whose final read did not come back
+}
+
+// lostLines describes each lost write in a line.
+func (l writeLoss) lostLines() []string {
+	lines := make([]string, len(l.lost))
+	for i, o := range l.lost {
+		lines[i] = fmt.Sprintf("%s %s to %s, acknowledged at %s by node %d",
+			kindNames[o.kind], strings.TrimSuffix(o.value, ";"), o.key, seconds(o.ret), o.node)
+	}
+	return lines
 }
 
 func (l writeLoss) ok() bool {
@@ -82,11 +92,10 @@ func checkWrites(ops []op, keys int) writeLoss {
 			continue // it may have come before the last put, which replaced it
 		}
 		if seen[o.key][o.value] == 0 {
-			l.lost = append(l.lost, fmt.Sprintf("%s %s to %s, acknowledged at %s by node %d",
-				kindNames[o.kind], strings.TrimSuffix(o.value, ";"), o.key, seconds(o.ret), o.node))
+			l.lost = append(l.lost, o)
 		}
 	}
-	sort.Strings(l.lost)
+	sort.Slice(l.lost, func(i, j int) bool { return l.lost[i].ret < l.lost[j].ret })
 	sort.Strings(l.twice)
 	sort.Strings(l.phantom)
 	return l

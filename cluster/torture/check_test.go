@@ -36,7 +36,7 @@ func TestCheckWritesFindsLostWrites(t *testing.T) {
 		finalRead("k1", "b1;", 100*ms),
 	}
 	l := checkWrites(ops, 2)
-	got := strings.Join(l.lost, "\n")
+	got := strings.Join(l.lostLines(), "\n")
 	for _, want := range []string{"append a3 to k0", "append b2 to k1", "put q1 to k1"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("lost writes lack %q:\n%s", want, got)

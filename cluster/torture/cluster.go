@@ -54,7 +54,6 @@ type proc struct {
 	cmd      *exec.Cmd
 	done     chan struct{} // closed once the process has been waited for
 	expected bool          // the run killed or stopped it; guarded by members.mu
-	paused   bool          // guarded by members.mu
 }
 
 // newMembers chooses loopback ports for n members.
@@ -180,10 +179,6 @@ func (m *members) signal(id int, sig syscall.Signal) (*proc, error) {
 	switch sig {
 	case syscall.SIGKILL, syscall.SIGTERM:
 		p.expected = true
-	case syscall.SIGSTOP:
-		p.paused = true
-	case syscall.SIGCONT:
-		p.paused = false
 	}
 	m.mu.Unlock()
 	if err := p.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {

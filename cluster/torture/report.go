@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"raftlab/linearizability"
@@ -227,25 +226,14 @@ func (r *report) view(drawn int) headView {
 		v.Marks = append(v.Marks, markView{X: x(call), W: w(call, min(ret, end)),
 			Title: fmt.Sprintf("%s: %s could not be linearized (called %s, returned %s)", p.Label, desc, seconds(call), seconds(ret))})
 	}
-	for _, o := range r.ops {
-		if len(v.Marks) > 50 {
+	for i, o := range r.loss.lost {
+		if i == 50 {
 			break
 		}
-		if o.kind != linearizability.KvGet && !o.unknown && containsPrefix(r.loss.lost, kindNames[o.kind]+" "+strings.TrimSuffix(o.value, ";")+" ") {
-			v.Marks = append(v.Marks, markView{X: x(o.ret) - 1, W: 3, Title: fmt.Sprintf("lost: %s %s to %s, acknowledged at %s", kindNames[o.kind], o.value, o.key, seconds(o.ret))})
-		}
+		v.Marks = append(v.Marks, markView{X: x(o.ret) - 1, W: 3, Title: fmt.Sprintf("lost: %s %s to %s, acknowledged at %s", kindNames[o.kind], o.value, o.key, seconds(o.ret))})
 	}
-	v.Lost, v.Twice, v.Phantom = firstN(r.loss.lost, 20), firstN(r.loss.twice, 20), firstN(r.loss.phantom, 20)
+	v.Lost, v.Twice, v.Phantom = firstN(r.loss.lostLines(), 20), firstN(r.loss.twice, 20), firstN(r.loss.phantom, 20)
 	return v
-}
-
-func containsPrefix(list []string, prefix string) bool {
-	for _, s := range list {
-		if strings.HasPrefix(s, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 func firstN(s []string, n int) []string {

@@ -114,7 +114,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for _, what := range []struct {
 		list []string
 		name string
-	}{{loss.lost, "acknowledged writes lost"}, {loss.twice, "writes applied twice"}, {loss.phantom, "values no client wrote"}} {
+	}{{loss.lostLines(), "acknowledged writes lost"}, {loss.twice, "writes applied twice"}, {loss.phantom, "values no client wrote"}} {
 		if len(what.list) > 0 {
 			res.Reasons = append(res.Reasons, fmt.Sprintf("%d %s, first: %s", len(what.list), what.name, what.list[0]))
 		}

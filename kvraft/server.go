@@ -74,6 +74,21 @@ func deliver(answers []answer) {
 // incarnation saved. With maxraftstate >= 0 the server snapshots when the
 // persisted Raft state reaches that many bytes. It returns at once.
 func StartKVServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persister, maxraftstate int) *KVServer {
+	return start(me, persister, maxraftstate, func(applyCh chan raft.ApplyMsg) *raft.Raft {
+		return raft.Make(servers, me, persister, applyCh)
+	})
+}
+
+// StartKVMember starts a replica whose Raft peer is made by raft.MakeMember
+// with opts, so that its configuration can change (KVServer.Raft().AddServer
+// and RemoveServer); me is its server id. Otherwise it is StartKVServer.
+func StartKVMember(me int, persister *raft.Persister, maxraftstate int, opts raft.Options) *KVServer {
+	return start(me, persister, maxraftstate, func(applyCh chan raft.ApplyMsg) *raft.Raft {
+		return raft.MakeMember(me, persister, applyCh, opts)
+	})
+}
+
+func start(me int, persister *raft.Persister, maxraftstate int, makeRaft func(chan raft.ApplyMsg) *raft.Raft) *KVServer {
 	labgob.Register(Op{})
 	kv := &KVServer{
 		me:           me,
@@ -91,12 +106,12 @@ func StartKVServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persiste
 		// Its Raft peer exists (harnesses register it) but is killed at once.
 		fmt.Fprintf(os.Stderr, "kvraft: server %d cannot restore its snapshot, so it stays down: %v\n", me, err)
 		kv.sm = newStateMachine()
-		kv.rf = raft.Make(servers, me, persister, kv.applyCh)
+		kv.rf = makeRaft(kv.applyCh)
 		kv.Kill()
 		return kv
 	}
 	kv.sm = sm
-	kv.rf = raft.Make(servers, me, persister, kv.applyCh)
+	kv.rf = makeRaft(kv.applyCh)
 	go kv.applyLoop()
 	go kv.leaderWatch()
 	return kv
@@ -224,6 +239,11 @@ func (kv *KVServer) applyLoop() {
 func (kv *KVServer) applyCommand(m raft.ApplyMsg) []answer {
 	if m.CommandIndex <= kv.sm.LastApplied {
 		return nil // covered by a snapshot installed since
+	}
+	if _, ok := m.Command.(raft.Configuration); ok {
+		kv.sm.skip(m.CommandIndex) // a membership change: Raft's, not the service's
+		kv.maybeSnapshot(m.CommandIndex)
+		return nil
 	}
 	op, ok := m.Command.(Op)
 	if !ok {

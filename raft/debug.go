@@ -17,7 +17,7 @@ import (
 // made: in the course-shaped harnesses, when the test started, so each test
 // of a go test process starts near 0. For example "000412 VOTE S2 T3
 // granted vote to S0". Topics: TIMER, VOTE,
-// LEADER, TERM, APPEND, COMMIT, APPLY, PERSIST, SNAPSHOT, DROP. The fixed
+// LEADER, TERM, APPEND, COMMIT, APPLY, PERSIST, SNAPSHOT, DROP, CONFIG. The fixed
 // layout lets a pretty-printer split the first four fields with a single
 // strings.Fields call.
 const DebugEnv = "RAFTLAB_DEBUG"
@@ -35,6 +35,7 @@ const (
 	tPersist  topic = "PERSIST"
 	tSnapshot topic = "SNAPSHOT"
 	tDrop     topic = "DROP"
+	tConfig   topic = "CONFIG"
 )
 
 var debug = struct {
@@ -56,7 +57,8 @@ func debugOn() bool {
 // debugClock returns the time zero of a peer's debug lines: when its
 // network was made, which is when a test's make_config started it, so each
 // test's lines count from 0 even when go test runs several in one process.
-// It reads only rf.me and rf.peers, fixed at Make.
+// It reads only rf.me and rf.peers, fixed at Make. A peer made by
+// MakeMember counts from when the debug log was first used.
 func (rf *Raft) debugClock() time.Time {
 	if rf.me >= 0 && rf.me < len(rf.peers) {
 		if t := rf.peers[rf.me].NetworkMade(); !t.IsZero() {

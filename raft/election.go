@@ -1,6 +1,10 @@
 package raft
 
-import "time"
+import (
+	"time"
+
+	"raftlab/labrpc"
+)
 
 // ticker is the one time-driven loop of a peer. On any peer but a leader
 // it starts a pre-vote round when the election timeout passes without word
@@ -29,6 +33,10 @@ func (rf *Raft) ticker() {
 			if rf.anyNeedsSend(now) {
 				rf.replicateCond.Broadcast()
 			}
+		case now.After(rf.electionDeadline) && !rf.canCampaign():
+			// A learner, a removed server, or one waiting to be added.
+			rf.becomeFollower(rf.currentTerm)
+			rf.resetElectionTimer()
 		case now.After(rf.electionDeadline):
 			rf.becomePreCandidate()
 			rf.requestVotes(true)
@@ -41,7 +49,7 @@ func (rf *Raft) ticker() {
 // current round, each in its own goroutine, or wins at once in a group of
 // one. Caller holds rf.mu.
 func (rf *Raft) requestVotes(preVote bool) {
-	if rf.votes > len(rf.peers)/2 {
+	if rf.quorum(func(id int) bool { return rf.granted[id] }) {
 		rf.wonRound()
 		return
 	}
@@ -55,9 +63,9 @@ func (rf *Raft) requestVotes(preVote bool) {
 	if preVote {
 		args.Term++ // the term it would run in; its own is unchanged
 	}
-	for p := range rf.peers {
-		if p != rf.me {
-			go rf.requestVote(p, args, rf.currentTerm, rf.role, rf.round)
+	for _, id := range rf.config.voters() {
+		if pr := rf.progress[id]; pr != nil && pr.end != nil {
+			go rf.requestVote(id, pr.end, args, rf.currentTerm, rf.role, rf.round)
 		}
 	}
 }
@@ -76,12 +84,12 @@ func (rf *Raft) wonRound() {
 // requestVote sends one RequestVote, sent in term sentTerm as sentAs in the
 // given round, and counts the answer. It runs without the lock held across
 // the RPC.
-func (rf *Raft) requestVote(peer int, args RequestVoteArgs, sentTerm int, sentAs role, round uint64) {
+func (rf *Raft) requestVote(peer int, end *labrpc.ClientEnd, args RequestVoteArgs, sentTerm int, sentAs role, round uint64) {
 	if rf.killed() {
 		return
 	}
 	var reply RequestVoteReply
-	if !rf.peers[peer].Call("Raft.RequestVote", &args, &reply) {
+	if !end.Call("Raft.RequestVote", &args, &reply) {
 		return
 	}
 	rf.mu.Lock()
@@ -94,13 +102,13 @@ func (rf *Raft) requestVote(peer int, args RequestVoteArgs, sentTerm int, sentAs
 	if !rf.replyCurrent(peer, "RequestVote", sentTerm, sentAs, reply.Term) || rf.round != round || !reply.VoteGranted {
 		return
 	}
-	rf.votes++
+	rf.granted[peer] = true
 	kind := "vote"
 	if args.PreVote {
 		kind = "pre-vote"
 	}
-	rf.dlog(tVote, "%s from S%d: %d of %d", kind, peer, rf.votes, len(rf.peers))
-	if rf.votes > len(rf.peers)/2 {
+	rf.dlog(tVote, "%s from S%d: %d of voters %v", kind, peer, len(rf.granted), rf.config.voters())
+	if rf.quorum(func(id int) bool { return rf.granted[id] }) {
 		rf.wonRound()
 	}
 }
@@ -114,7 +122,7 @@ func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 		rf.answerPreVote(args, reply)
 		return
 	}
-	if !rf.admit(args.Term, args.validate(len(rf.peers)), &reply.Term) {
+	if !rf.admit(args.Term, args.validate(rf.idLimit()), &reply.Term) {
 		return
 	}
 	upToDate := rf.upToDate(args)
@@ -145,7 +153,7 @@ func (rf *Raft) answerPreVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 	if rf.killed() {
 		return
 	}
-	if err := args.validate(len(rf.peers)); err != nil {
+	if err := args.validate(rf.idLimit()); err != nil {
 		rf.dlog(tDrop, "%v", err)
 		return
 	}

@@ -26,6 +26,10 @@ type raftLog struct {
 	snapshotTerm  int
 	entries       []Entry
 	epoch         uint64 // counts rewrites: entries once held may have changed
+	// snapshotConfig is the configuration in force at snapshotIndex, as
+	// the snapshot recorded it; nil if none was (a fixed configuration,
+	// or no snapshot and nothing persisted with one).
+	snapshotConfig *Configuration
 }
 
 func newLog(snapshotIndex, snapshotTerm int, entries []Entry) *raftLog {
@@ -102,10 +106,11 @@ func (l *raftLog) truncateFrom(i int) {
 }
 
 // compact discards the log through index, which becomes the snapshot's last
-// included index with the given term. Entries after index are kept if the
+// included index with the given term and configuration (nil: none
+// recorded). Entries after index are kept if the
 // log holds index with that term; otherwise the whole log is discarded, as
 // it conflicts with (or falls short of) the snapshot.
-func (l *raftLog) compact(index, term int) {
+func (l *raftLog) compact(index, term int, config *Configuration) {
 	if index <= l.snapshotIndex {
 		l.fail(fmt.Sprintf("raftLog.compact(%d): not past the snapshot at %d", index, l.snapshotIndex))
 	}
@@ -113,7 +118,23 @@ func (l *raftLog) compact(index, term int) {
 	if index <= l.lastIndex() && l.term(index) == term {
 		rest = append([]Entry(nil), l.entries[index-l.snapshotIndex:]...)
 	}
+	l.snapshotConfig = config
 	l.rewrite(index, term, rest)
+}
+
+// lastConfig returns the last configuration entry at index from or after,
+// and its index; ok is false if there is none. from must be after the
+// snapshot.
+func (l *raftLog) lastConfig(from int) (cfg Configuration, index int, ok bool) {
+	if from <= l.snapshotIndex {
+		l.fail(fmt.Sprintf("raftLog.lastConfig(%d): not after the snapshot at %d", from, l.snapshotIndex))
+	}
+	for i := l.lastIndex(); i >= from; i-- {
+		if c, ok := l.entries[i-l.snapshotIndex-1].Command.(Configuration); ok {
+			return c, i, true
+		}
+	}
+	return Configuration{}, 0, false
 }
 
 // firstIndexOfTerm returns the first index, at or after the snapshot, of the

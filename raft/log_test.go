@@ -60,7 +60,7 @@ func TestLogOutOfRangePanicsWithValues(t *testing.T) {
 		"slice into snapshot":  func() { l.slice(5, 7) },
 		"slice past end":       func() { l.slice(6, 9) },
 		"truncate snapshot":    func() { l.truncateFrom(5) },
-		"compact backwards":    func() { l.compact(4, 2) },
+		"compact backwards":    func() { l.compact(4, 2, nil) },
 	}
 	for name, f := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -106,11 +106,11 @@ func TestLogTruncateAndCompact(t *testing.T) {
 		{"truncate middle", mkLog(0, 0, 1, 1, 2, 2), func(l *raftLog) { l.truncateFrom(3) }, 0, 0, []int{1, 1}},
 		{"truncate at end is a no-op", mkLog(0, 0, 1, 2), func(l *raftLog) { l.truncateFrom(3) }, 0, 0, []int{1, 2}},
 		{"truncate after snapshot", mkLog(4, 2, 2, 3, 3), func(l *raftLog) { l.truncateFrom(5) }, 4, 2, nil},
-		{"compact keeps matching suffix", mkLog(0, 0, 1, 1, 2, 3), func(l *raftLog) { l.compact(2, 1) }, 2, 1, []int{2, 3}},
-		{"compact everything", mkLog(0, 0, 1, 2), func(l *raftLog) { l.compact(2, 2) }, 2, 2, nil},
-		{"compact conflicting term drops log", mkLog(0, 0, 1, 1, 2), func(l *raftLog) { l.compact(2, 5) }, 2, 5, nil},
-		{"compact past end drops log", mkLog(3, 1, 1), func(l *raftLog) { l.compact(10, 4) }, 10, 4, nil},
-		{"compact again", mkLog(3, 1, 1, 2, 2), func(l *raftLog) { l.compact(5, 2) }, 5, 2, []int{2}},
+		{"compact keeps matching suffix", mkLog(0, 0, 1, 1, 2, 3), func(l *raftLog) { l.compact(2, 1, nil) }, 2, 1, []int{2, 3}},
+		{"compact everything", mkLog(0, 0, 1, 2), func(l *raftLog) { l.compact(2, 2, nil) }, 2, 2, nil},
+		{"compact conflicting term drops log", mkLog(0, 0, 1, 1, 2), func(l *raftLog) { l.compact(2, 5, nil) }, 2, 5, nil},
+		{"compact past end drops log", mkLog(3, 1, 1), func(l *raftLog) { l.compact(10, 4, nil) }, 10, 4, nil},
+		{"compact again", mkLog(3, 1, 1, 2, 2), func(l *raftLog) { l.compact(5, 2, nil) }, 5, 2, []int{2}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

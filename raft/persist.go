@@ -18,6 +18,12 @@ import (
 //	"RFT2"  currentTerm votedFor snapshotIndex snapshotTerm  (int64, big-endian)
 //	entries after the snapshot, one gob value each
 //
+// A peer made by MakeMember writes "RFT3" instead, and its gob stream starts
+// with one more value: the Configuration in force at snapshotIndex (the
+// snapshot's, or the initial one). Configuration entries are entries like
+// any other, whose Command is a Configuration. Either kind is read by either
+// peer.
+//
 // The snapshot is saved with the state in the same Persister call.
 //
 // Saves are incremental. stateEncoder keeps the state's bytes, header room
@@ -31,7 +37,10 @@ import (
 // (rare; the log's epoch says so) the stream is rebuilt in one pass, and
 // saved whole.
 
-var persistMagic = [4]byte{'R', 'F', 'T', '2'}
+var (
+	persistMagic       = [4]byte{'R', 'F', 'T', '2'}
+	persistMagicConfig = [4]byte{'R', 'F', 'T', '3'}
+)
 
 const headerSize = len(persistMagic) + 4*8
 
@@ -60,6 +69,10 @@ type stateEncoder struct {
 	base    int      // the log's snapshotIndex when the stream was built
 	count   int      // entries encoded: indexes base+1 .. base+count
 	builds  int      // times the stream was (re)built: bytes once written may have changed
+	// withConfig: the stream starts with the snapshot's configuration
+	// (RFT3). Set once, before the first save.
+	withConfig bool
+	initial    Configuration // recorded when the log has no snapshotConfig
 
 	saved savedState
 }
@@ -84,6 +97,15 @@ func (s *stateEncoder) follow(l *raftLog) {
 		s.encoder = labgob.NewEncoder(&s.buf)
 		s.log, s.epoch, s.base, s.count = l, l.epoch, l.snapshotIndex, 0
 		s.builds++
+		if s.withConfig {
+			cfg := s.initial
+			if l.snapshotConfig != nil {
+				cfg = *l.snapshotConfig
+			}
+			if err := s.encoder.Encode(&cfg); err != nil {
+				panic(fmt.Sprintf("raft: peer %d cannot encode its configuration %v: %v", l.peer, cfg, err))
+			}
+		}
 	}
 	for ; s.count < len(l.entries); s.count++ {
 		if err := s.encoder.Encode(&l.entries[s.count]); err != nil {
@@ -104,7 +126,11 @@ func (s *stateEncoder) holds(l *raftLog) bool {
 func (s *stateEncoder) save(p *Persister, h persistentHeader, l *raftLog, snapshot []byte) int {
 	s.follow(l)
 	buf := s.buf.Bytes()
-	copy(buf, persistMagic[:])
+	if s.withConfig {
+		copy(buf, persistMagicConfig[:])
+	} else {
+		copy(buf, persistMagic[:])
+	}
 	for k, v := range h.fields() {
 		binary.BigEndian.PutUint64(buf[len(persistMagic)+8*k:], uint64(v))
 	}
@@ -119,36 +145,49 @@ func (s *stateEncoder) save(p *Persister, h persistentHeader, l *raftLog, snapsh
 	return len(buf)
 }
 
-// decodeState reads what save wrote, for a group of npeers. Bad bytes are
-// an error.
-func decodeState(state []byte, npeers int) (persistentHeader, []Entry, error) {
-	var h persistentHeader
-	if len(state) < headerSize || [4]byte(state[:4]) != persistMagic {
-		return h, nil, fmt.Errorf("persisted state of %d bytes does not start with a %d-byte RFT2 header", len(state), headerSize)
+// decodeState reads what save wrote, for server ids below idLimit; config
+// is the snapshot's configuration, nil if none was recorded (RFT2). Bad
+// bytes are an error.
+func decodeState(state []byte, idLimit int) (h persistentHeader, config *Configuration, entries []Entry, err error) {
+	if len(state) < headerSize || ([4]byte(state[:4]) != persistMagic && [4]byte(state[:4]) != persistMagicConfig) {
+		return h, nil, nil, fmt.Errorf("persisted state of %d bytes does not start with a %d-byte RFT2 or RFT3 header", len(state), headerSize)
 	}
 	var f [4]int
 	for k := range f {
 		f[k] = int(int64(binary.BigEndian.Uint64(state[len(persistMagic)+8*k:])))
 	}
 	h = persistentHeader{currentTerm: f[0], votedFor: f[1], snapshotIndex: f[2], snapshotTerm: f[3]}
-	if h.currentTerm < 0 || h.votedFor < -1 || h.votedFor >= npeers || h.snapshotIndex < 0 || h.snapshotTerm < 0 ||
+	if h.currentTerm < 0 || h.votedFor < -1 || h.votedFor >= idLimit || h.snapshotIndex < 0 || h.snapshotTerm < 0 ||
 		h.snapshotTerm > h.currentTerm || (h.snapshotIndex == 0) != (h.snapshotTerm == 0) {
-		return h, nil, fmt.Errorf("persisted header is inconsistent: term %d votedFor %d snapshot %d/%d",
+		return h, nil, nil, fmt.Errorf("persisted header is inconsistent: term %d votedFor %d snapshot %d/%d",
 			h.currentTerm, h.votedFor, h.snapshotIndex, h.snapshotTerm)
 	}
-	entries, err := decodeEntries(state[headerSize:])
+	dec := labgob.NewDecoder(bytes.NewReader(state[headerSize:]))
+	if [4]byte(state[:4]) == persistMagicConfig {
+		var c Configuration
+		if err := dec.Decode(&c); err != nil {
+			return h, nil, nil, fmt.Errorf("persisted snapshot configuration: %w", err)
+		}
+		if err := c.validate(); err != nil {
+			return h, nil, nil, fmt.Errorf("persisted snapshot configuration: %w", err)
+		}
+		config = &c
+	}
+	entries, err = decodeEntries(dec)
 	if err == nil {
 		err = checkEntryTerms(entries, h.snapshotIndex+1, h.snapshotTerm, h.currentTerm)
 	}
-	if err != nil {
-		return h, nil, fmt.Errorf("persisted log: %w", err)
+	if err == nil {
+		err = checkConfigs(entries)
 	}
-	return h, entries, nil
+	if err != nil {
+		return h, nil, nil, fmt.Errorf("persisted log: %w", err)
+	}
+	return h, config, entries, nil
 }
 
-// decodeEntries reads a gob stream of entries.
-func decodeEntries(data []byte) ([]Entry, error) {
-	dec := labgob.NewDecoder(bytes.NewReader(data))
+// decodeEntries reads the rest of a gob stream as entries.
+func decodeEntries(dec *labgob.LabDecoder) ([]Entry, error) {
 	var entries []Entry
 	for {
 		var e Entry
@@ -185,12 +224,13 @@ func (rf *Raft) readPersist(state, snapshot []byte) error {
 	if len(state) == 0 {
 		return nil
 	}
-	h, entries, err := decodeState(state, len(rf.peers))
+	h, config, entries, err := decodeState(state, rf.idLimit())
 	if err != nil {
 		return err
 	}
 	rf.currentTerm, rf.votedFor = h.currentTerm, h.votedFor
 	rf.log = newLog(h.snapshotIndex, h.snapshotTerm, entries)
+	rf.log.snapshotConfig = config
 	rf.snapshot = snapshot
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"raftlab/labgob"
 	"raftlab/labrpc"
 )
 
@@ -163,7 +164,7 @@ func TestIncrementalPersistReadsBack(t *testing.T) {
 	rf.persist()
 	check("truncate and append")
 
-	rf.log.compact(2, 3)
+	rf.log.compact(2, 3, nil)
 	rf.snapshot = []byte("snapshot-2")
 	rf.persist()
 	check("compaction")
@@ -182,7 +183,7 @@ func TestStateEncoderFollowsTheLog(t *testing.T) {
 	check := func(step string) {
 		t.Helper()
 		s.follow(l)
-		got, err := decodeEntries(s.buf.Bytes()[headerSize:])
+		got, err := decodeEntries(labgob.NewDecoder(bytes.NewReader(s.buf.Bytes()[headerSize:])))
 		if err != nil {
 			t.Fatalf("%s: decode: %v", step, err)
 		}
@@ -202,7 +203,7 @@ func TestStateEncoderFollowsTheLog(t *testing.T) {
 	l.truncateFrom(3)
 	l.append(Entry{4, 1}, Entry{4, 2}) // as long as before the truncation
 	check("truncate and append back to the same length")
-	l.compact(2, 3)
+	l.compact(2, 3, nil)
 	check("compact")
 	l.append(Entry{4, 50})
 	check("append after compact")
@@ -225,7 +226,7 @@ func TestPersistLogSeesEveryChange(t *testing.T) {
 		{"append", func() { rf.log.append(Entry{4, "a"}, Entry{4, "b"}) }},
 		{"truncate", func() { rf.log.truncateFrom(2) }},
 		{"truncate and append back", func() { rf.log.truncateFrom(2); rf.log.append(Entry{4, "c"}) }},
-		{"compact", func() { rf.log.compact(1, 4) }},
+		{"compact", func() { rf.log.compact(1, 4, nil) }},
 	}
 	for _, st := range steps {
 		st.change()
@@ -256,7 +257,7 @@ func TestDecodeEntriesRejectsGarbage(t *testing.T) {
 		"truncated": good[:len(good)-3],
 		"garbage":   []byte("definitely not a gob stream"),
 	} {
-		if _, err := decodeEntries(data); err == nil {
+		if _, err := decodeEntries(labgob.NewDecoder(bytes.NewReader(data))); err == nil {
 			t.Errorf("%s: decodeEntries returned no error", name)
 		}
 	}

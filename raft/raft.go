@@ -71,9 +71,14 @@ const (
 // otherwise; doc.go maps them to Figure 2.
 type Raft struct {
 	mu        sync.Mutex
-	peers     []*labrpc.ClientEnd // immutable
+	peers     []*labrpc.ClientEnd // immutable; nil for a peer made by MakeMember
 	persister *Persister          // immutable
-	me        int                 // immutable: this peer's index into peers
+	me        int                 // immutable: this peer's id (its index into peers)
+	// dial reaches a member (MakeMember); nil for a peer made by Make,
+	// whose configuration is fixed: its peers, all voters. Immutable, as
+	// is initialConfig, the configuration before any in the log or snapshot.
+	dial          func(Server) *labrpc.ClientEnd
+	initialConfig Configuration
 	applyCh   chan ApplyMsg       // immutable; only the deliverer sends on it
 	dead      atomic.Int32        // set by Kill; read without mu
 	killCh    chan struct{}       // closed by Kill, ends a blocked applyCh send
@@ -105,13 +110,20 @@ type Raft struct {
 	pendingSnapshot  *ApplyMsg  // an installed snapshot the deliverer has yet to deliver
 	electionDeadline time.Time  // when a follower or candidate starts a pre-vote
 	leaderContact    time.Time  // when a leader of currentTerm was last heard from (leaderLease)
-	round            uint64     // numbers pre-vote and vote rounds, to drop replies to earlier ones
-	votes            int        // (pre-)votes received in the current round
-	rng              *rand.Rand // election timeouts
+	round            uint64       // numbers pre-vote and vote rounds, to drop replies to earlier ones
+	granted          map[int]bool // who granted the current round's (pre-)vote
+	rng              *rand.Rand   // election timeouts
 
-	// Volatile state on leaders: one progress per peer, reset by
+	// The configuration in use: the latest in the log, committed or not
+	// (membership.go), and its index (the snapshot's, or 0 for the
+	// initial one).
+	config      Configuration
+	configIndex int
+
+	// One progress per member other than this peer, kept on every peer
+	// (each has a replicator, idle unless this peer leads); reset by
 	// becomeLeader (replication.go).
-	progress []progress
+	progress map[int]*progress
 	sendSeq  uint64 // last RPC sequence number issued, for progress.inflight
 }
 
@@ -120,19 +132,33 @@ type Raft struct {
 // anything; applyCh receives committed commands and snapshots. Make returns
 // at once, with the peer's goroutines running.
 func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan ApplyMsg) *Raft {
+	var fixed Configuration
+	for id := range peers {
+		fixed.Servers = append(fixed.Servers, Server{ID: id})
+	}
+	return start(me, persister, applyCh, peers, nil, fixed)
+}
+
+// start makes a peer for Make (peers, no dial) or MakeMember (dial, no
+// peers).
+func start(me int, persister *Persister, applyCh chan ApplyMsg, peers []*labrpc.ClientEnd,
+	dial func(Server) *labrpc.ClientEnd, initial Configuration) *Raft {
 	rf := &Raft{
-		peers:     peers,
-		persister: persister,
-		me:        me,
-		applyCh:   applyCh,
-		killCh:    make(chan struct{}),
-		votedFor:  -1,
-		log:       newLog(0, 0, nil),
-		rng:       rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(me))),
+		peers:         peers,
+		persister:     persister,
+		me:            me,
+		dial:          dial,
+		initialConfig: initial,
+		applyCh:       applyCh,
+		killCh:        make(chan struct{}),
+		votedFor:      -1,
+		log:           newLog(0, 0, nil),
+		rng:           rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(me))),
+		progress:      map[int]*progress{},
 	}
 	rf.deliverCond = sync.NewCond(&rf.mu)
 	rf.replicateCond = sync.NewCond(&rf.mu)
-	rf.progress = make([]progress, len(peers))
+	rf.state.withConfig, rf.state.initial = dial != nil, initial
 
 	if err := rf.readPersist(persister.ReadRaftState(), persister.ReadSnapshot()); err != nil {
 		// A peer that cannot trust its storage must not vote or lead: it
@@ -148,17 +174,13 @@ func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan 
 
 	rf.mu.Lock()
 	rf.resetElectionTimer()
-	rf.dlog(tTimer, "started: log (%d, %d], snapshot term %d, voted for %d",
-		rf.log.snapshotIndex, rf.log.lastIndex(), rf.log.snapshotTerm, rf.votedFor)
+	rf.refreshConfig(0) // starts the replicators
+	rf.dlog(tTimer, "started: log (%d, %d], snapshot term %d, voted for %d, configuration %v at %d",
+		rf.log.snapshotIndex, rf.log.lastIndex(), rf.log.snapshotTerm, rf.votedFor, rf.config, rf.configIndex)
 	rf.mu.Unlock()
 
 	go rf.ticker()
 	go rf.deliverer()
-	for peer := range peers {
-		if peer != me {
-			go rf.replicator(peer)
-		}
-	}
 	return rf
 }
 
@@ -180,14 +202,15 @@ func (rf *Raft) Start(command interface{}) (int, int, bool) {
 	if rf.role != leader || rf.killed() {
 		return -1, rf.currentTerm, false
 	}
+	if _, ok := command.(Configuration); ok {
+		panic(fmt.Sprintf("raft: peer %d: Start(%v): a Configuration is changed by AddServer and RemoveServer", rf.me, command))
+	}
 	// Persisted by the first replicator to send (persistLog), once per
 	// batch of Starts.
 	rf.log.append(Entry{Term: rf.currentTerm, Command: command})
 	index := rf.log.lastIndex()
 	rf.dlog(tAppend, "start: appended index %d", index)
-	if len(rf.peers) == 1 {
-		rf.advanceCommit()
-	}
+	rf.commitIfAlone()
 	rf.replicateCond.Broadcast()
 	return index, rf.currentTerm, true
 }

@@ -4,12 +4,16 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"raftlab/labrpc"
 )
 
 // progress is what a leader knows of one other peer (Figure 2's nextIndex
 // and matchIndex) and the bookkeeping of its replication to it.
 type progress struct {
-	nextIndex  int       // index of the next entry to send
+	server     Server            // the member, as the configuration has it
+	end        *labrpc.ClientEnd // reaches it; nil until the replicator dialed
+	nextIndex  int               // index of the next entry to send
 	matchIndex int       // highest index known to be replicated on the peer
 	inflight   uint64    // sequence number of the RPC awaited, 0 if none
 	lastSent   time.Time // when the last RPC left, for heartbeats
@@ -22,18 +26,28 @@ type progress struct {
 // on replicateCond until there is something to send (needsSend), then sends
 // the missing entries (up to maxBatch) in one AppendEntries, or the
 // snapshot if the follower needs entries that were compacted away. The RPC runs in its own goroutine,
-// so a slow or lost RPC never blocks heartbeats.
-func (rf *Raft) replicator(peer int) {
+// so a slow or lost RPC never blocks heartbeats. It ends when the peer is
+// killed or the member leaves the configuration (its progress is no longer
+// pr). A changeable configuration's replicator first dials its member.
+func (rf *Raft) replicator(peer int, pr *progress) {
+	if rf.dial != nil {
+		rf.mu.Lock()
+		s := pr.server
+		rf.mu.Unlock()
+		end := rf.dial(s)
+		rf.mu.Lock()
+		pr.end = end
+		rf.mu.Unlock()
+	}
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
 	for {
-		for !rf.killed() && !rf.needsSend(peer, time.Now()) {
+		for !rf.killed() && rf.progress[peer] == pr && !rf.needsSend(pr, time.Now()) {
 			rf.replicateCond.Wait()
 		}
-		if rf.killed() {
+		if rf.killed() || rf.progress[peer] != pr {
 			return
 		}
-		pr := &rf.progress[peer]
 		rf.sendSeq++
 		seq := rf.sendSeq
 		pr.inflight = seq
@@ -47,8 +61,11 @@ func (rf *Raft) replicator(peer int) {
 				LastIncludedTerm:  rf.log.snapshotTerm,
 				Data:              rf.snapshot,
 			}
+			if rf.dial != nil {
+				args.Config = rf.snapshotConfig().clone()
+			}
 			rf.dlog(tSnapshot, "sending snapshot through %d to S%d", args.LastIncludedIndex, peer)
-			go rf.sendInstallSnapshot(peer, seq, args)
+			go rf.sendInstallSnapshot(peer, pr, seq, args)
 			continue
 		}
 		next := pr.nextIndex
@@ -61,7 +78,7 @@ func (rf *Raft) replicator(peer int) {
 			Entries:      rf.log.slice(next, end),
 			LeaderCommit: rf.commitIndex,
 		}
-		go rf.sendAppendEntries(peer, seq, args)
+		go rf.sendAppendEntries(peer, pr, seq, args)
 		// Save what was just sent while it travels (§10.2.1): the
 		// follower's disk write and this one overlap. The reply waits
 		// for rf.mu, so it is counted only after the save, and
@@ -75,11 +92,10 @@ func (rf *Raft) replicator(peer int) {
 // follower lacks entries or has not been told the latest commitIndex. A
 // heartbeat is a full AppendEntries from nextIndex: if an earlier one was
 // lost or is slow, it takes its place. Caller holds rf.mu.
-func (rf *Raft) needsSend(peer int, now time.Time) bool {
-	if rf.role != leader {
+func (rf *Raft) needsSend(pr *progress, now time.Time) bool {
+	if rf.role != leader || pr.end == nil {
 		return false
 	}
-	pr := &rf.progress[peer]
 	if now.Sub(pr.lastSent) >= heartbeatInterval {
 		return true
 	}
@@ -92,43 +108,40 @@ func (rf *Raft) needsSend(peer int, now time.Time) bool {
 // anyNeedsSend reports whether some replicator should send now. Caller
 // holds rf.mu.
 func (rf *Raft) anyNeedsSend(now time.Time) bool {
-	for p := range rf.peers {
-		if p != rf.me && rf.needsSend(p, now) {
+	for _, pr := range rf.progress {
+		if rf.needsSend(pr, now) {
 			return true
 		}
 	}
 	return false
 }
 
-// quorumAnswered reports whether a majority, this leader included, answered
-// within quorumTimeout (CheckQuorum). Caller holds rf.mu.
+// quorumAnswered reports whether a majority of the voters, this leader
+// included if it is one, answered within quorumTimeout (CheckQuorum).
+// Caller holds rf.mu.
 func (rf *Raft) quorumAnswered(now time.Time) bool {
-	heard := 1
-	for p := range rf.peers {
-		if p != rf.me && now.Sub(rf.progress[p].lastReply) < quorumTimeout {
-			heard++
-		}
-	}
-	return heard > len(rf.peers)/2
+	return rf.quorum(func(id int) bool {
+		pr := rf.progress[id]
+		return id == rf.me || (pr != nil && now.Sub(pr.lastReply) < quorumTimeout)
+	})
 }
 
 // sendAppendEntries sends one AppendEntries and acts on the reply.
-func (rf *Raft) sendAppendEntries(peer int, seq uint64, args AppendEntriesArgs) {
+func (rf *Raft) sendAppendEntries(peer int, pr *progress, seq uint64, args AppendEntriesArgs) {
 	if rf.killed() {
 		return
 	}
 	var reply AppendEntriesReply
-	ok := rf.peers[peer].Call("Raft.AppendEntries", &args, &reply)
+	ok := pr.end.Call("Raft.AppendEntries", &args, &reply)
 
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	if !rf.acceptReply(peer, seq, ok, args.Term, reply.Term, "AppendEntries") {
+	if !rf.acceptReply(peer, pr, seq, ok, args.Term, reply.Term, "AppendEntries") {
 		return
 	}
-	pr := &rf.progress[peer]
 	if reply.Success {
 		// From what was sent, not from the log as it is now.
-		rf.recordMatch(peer, args.PrevLogIndex+len(args.Entries))
+		rf.recordMatch(pr, args.PrevLogIndex+len(args.Entries))
 		return
 	}
 	if reply.XLen == 0 {
@@ -159,10 +172,10 @@ func (rf *Raft) sendAppendEntries(peer int, seq uint64, args AppendEntriesArgs) 
 // acceptReply is replyCurrent for a leader's RPC numbered seq to peer
 // (AppendEntries, InstallSnapshot): it first records the end of the RPC, and
 // a short backoff before the next resend if it failed (ok false). An
-// accepted reply shows the peer is reachable (CheckQuorum). Caller holds
-// rf.mu.
-func (rf *Raft) acceptReply(peer int, seq uint64, ok bool, sentTerm, replyTerm int, rpc string) bool {
-	pr := &rf.progress[peer]
+// accepted reply shows the peer is reachable (CheckQuorum). A reply from a
+// member that left the configuration since (its progress is not pr) is
+// dropped. Caller holds rf.mu.
+func (rf *Raft) acceptReply(peer int, pr *progress, seq uint64, ok bool, sentTerm, replyTerm int, rpc string) bool {
 	if pr.inflight == seq {
 		pr.inflight = 0
 		if !ok {
@@ -171,7 +184,7 @@ func (rf *Raft) acceptReply(peer int, seq uint64, ok bool, sentTerm, replyTerm i
 		}
 		rf.replicateCond.Broadcast()
 	}
-	if !ok || !rf.replyCurrent(peer, rpc, sentTerm, leader, replyTerm) {
+	if !ok || !rf.replyCurrent(peer, rpc, sentTerm, leader, replyTerm) || rf.progress[peer] != pr {
 		return false
 	}
 	pr.lastReply = time.Now()
@@ -179,12 +192,15 @@ func (rf *Raft) acceptReply(peer int, seq uint64, ok bool, sentTerm, replyTerm i
 }
 
 // recordMatch records that peer holds the leader's log through index, and
-// commits what a majority now holds. Caller holds rf.mu.
-func (rf *Raft) recordMatch(peer, index int) {
-	pr := &rf.progress[peer]
+// commits what a majority now holds (or promotes a learner that caught up).
+// Caller holds rf.mu.
+func (rf *Raft) recordMatch(pr *progress, index int) {
 	if index > pr.matchIndex {
 		pr.matchIndex = index
 		rf.advanceCommit()
+		if pr.server.Learner {
+			rf.afterCommit()
+		}
 	}
 	if index+1 > pr.nextIndex {
 		pr.nextIndex = index + 1
@@ -196,18 +212,27 @@ func (rf *Raft) recordMatch(peer, index int) {
 // commit only indirectly). Caller holds rf.mu.
 func (rf *Raft) advanceCommit() {
 	rf.persistLog() // the leader counts itself: what it counts must be durable
-	matches := make([]int, len(rf.progress))
-	for p := range rf.progress {
-		matches[p] = rf.progress[p].matchIndex
+	var matches []int
+	for _, id := range rf.config.voters() {
+		if id == rf.me {
+			matches = append(matches, rf.log.lastIndex())
+		} else if pr := rf.progress[id]; pr != nil {
+			matches = append(matches, pr.matchIndex)
+		} else {
+			matches = append(matches, 0)
+		}
 	}
-	matches[rf.me] = rf.log.lastIndex()
+	if len(matches) == 0 {
+		return
+	}
 	slices.Sort(matches)
-	n := matches[(len(matches)-1)/2] // held by a majority: this and every larger one
+	n := matches[(len(matches)-1)/2] // held by a majority of the voters: this and every larger one
 	if n > rf.commitIndex && rf.log.term(n) == rf.currentTerm {
 		rf.dlog(tCommit, "commit %d -> %d", rf.commitIndex, n)
 		rf.commitIndex = n
 		rf.deliverCond.Broadcast()
 		rf.replicateCond.Broadcast() // tell the followers now, not at the next heartbeat
+		rf.afterCommit()
 	}
 }
 
@@ -216,7 +241,7 @@ func (rf *Raft) advanceCommit() {
 func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	if !rf.admitFromLeader(args.Term, args.LeaderId, args.validate(len(rf.peers)), &reply.Term, "AppendEntries") {
+	if !rf.admitFromLeader(args.Term, args.LeaderId, args.validate(rf.idLimit()), &reply.Term, "AppendEntries") {
 		return
 	}
 	prev, entries, ok := rf.matchPrev(args, reply)
@@ -278,8 +303,10 @@ func (rf *Raft) appendNew(prev int, entries []Entry, leaderId int) {
 					rf.me, rf.currentTerm, leaderId, i, rf.commitIndex))
 			}
 			rf.log.truncateFrom(i)
+			rf.refreshConfig(0)
 		}
 		rf.log.append(entries[k:]...)
+		rf.refreshConfig(i)
 		rf.persist()
 		rf.dlog(tAppend, "from S%d: log now through %d", leaderId, rf.log.lastIndex())
 		return

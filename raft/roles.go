@@ -108,7 +108,7 @@ func (rf *Raft) becomePreCandidate() {
 	}
 	rf.role = preCandidate
 	rf.round++
-	rf.votes = 1
+	rf.granted = map[int]bool{rf.me: true}
 	rf.resetElectionTimer()
 	rf.dlog(tVote, "pre-candidate: election timeout, requesting pre-votes for term %d", rf.currentTerm+1)
 }
@@ -124,7 +124,7 @@ func (rf *Raft) becomeCandidate() {
 	rf.votedFor = rf.me
 	rf.leaderContact = time.Time{}
 	rf.round++
-	rf.votes = 1
+	rf.granted = map[int]bool{rf.me: true}
 	rf.persist()
 	rf.resetElectionTimer()
 	rf.dlog(tVote, "candidate: requesting votes")
@@ -139,10 +139,17 @@ func (rf *Raft) becomeLeader() {
 	rf.role = leader
 	last := rf.log.lastIndex()
 	now := time.Now()
-	for p := range rf.progress {
-		rf.progress[p] = progress{nextIndex: last + 1, lastReply: now}
+	for _, pr := range rf.progress {
+		*pr = progress{server: pr.server, end: pr.end, nextIndex: last + 1, lastReply: now}
 	}
-	rf.dlog(tLeader, "leader with %d votes, log through %d", rf.votes, last)
+	rf.dlog(tLeader, "leader with %d votes, log through %d", len(rf.granted), last)
+	if rf.dial != nil {
+		// A changeable configuration's leader starts its term with an
+		// entry: its configuration again. Changes wait until it commits
+		// (changeAllowed), and so does the leader's knowledge of what
+		// earlier terms committed.
+		rf.appendConfig(rf.config.clone(), "new leader")
+	}
 	rf.replicateCond.Broadcast()
 }
 

@@ -59,6 +59,9 @@ type InstallSnapshotArgs struct {
 	LastIncludedIndex int    // the snapshot replaces all entries through this index
 	LastIncludedTerm  int    // term of LastIncludedIndex
 	Data              []byte // the service's snapshot
+	// Config is the configuration in force at LastIncludedIndex (a peer
+	// made by MakeMember; empty from one made by Make).
+	Config Configuration
 }
 
 // InstallSnapshotReply answers an InstallSnapshot.
@@ -100,14 +103,29 @@ func (a *AppendEntriesArgs) validate(npeers int) error {
 	if err := checkEntryTerms(a.Entries, a.PrevLogIndex+1, a.PrevLogTerm, a.Term); err != nil {
 		return fmt.Errorf("malformed AppendEntries from leader %d: %w", a.LeaderId, err)
 	}
+	if err := checkConfigs(a.Entries); err != nil {
+		return fmt.Errorf("malformed AppendEntries from leader %d: %w", a.LeaderId, err)
+	}
+	return nil
+}
+
+// checkConfigs validates the configurations among entries.
+func checkConfigs(entries []Entry) error {
+	for _, e := range entries {
+		if c, ok := e.Command.(Configuration); ok {
+			if err := c.validate(); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
 func (a *InstallSnapshotArgs) validate(npeers int) error {
 	if !inRange(a.Term, a.LastIncludedIndex) || a.LeaderId < 0 || a.LeaderId >= npeers ||
-		a.LastIncludedIndex < 1 || a.LastIncludedTerm < 1 || a.LastIncludedTerm > a.Term {
-		return fmt.Errorf("malformed InstallSnapshot term %d leader %d last included %d/%d",
-			a.Term, a.LeaderId, a.LastIncludedIndex, a.LastIncludedTerm)
+		a.LastIncludedIndex < 1 || a.LastIncludedTerm < 1 || a.LastIncludedTerm > a.Term || a.Config.validate() != nil {
+		return fmt.Errorf("malformed InstallSnapshot term %d leader %d last included %d/%d configuration %v",
+			a.Term, a.LeaderId, a.LastIncludedIndex, a.LastIncludedTerm, a.Config)
 	}
 	return nil
 }

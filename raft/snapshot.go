@@ -21,7 +21,7 @@ func (rf *Raft) Snapshot(index int, snapshot []byte) {
 		fmt.Fprintf(os.Stderr, "raft: peer %d: Snapshot(%d) ignored: only %d was delivered on applyCh\n", rf.me, index, rf.lastDispatched)
 		return
 	}
-	rf.log.compact(index, rf.log.term(index))
+	rf.log.compact(index, rf.log.term(index), rf.snapshotConfigFor(index))
 	rf.snapshot = clone(snapshot)
 	rf.persist()
 	rf.dlog(tSnapshot, "service snapshot through %d (%d bytes); log now (%d, %d]",
@@ -30,23 +30,23 @@ func (rf *Raft) Snapshot(index int, snapshot []byte) {
 
 // sendInstallSnapshot sends the whole snapshot to a follower that needs
 // entries the leader no longer holds, and acts on the reply.
-func (rf *Raft) sendInstallSnapshot(peer int, seq uint64, args InstallSnapshotArgs) {
+func (rf *Raft) sendInstallSnapshot(peer int, pr *progress, seq uint64, args InstallSnapshotArgs) {
 	if rf.killed() {
 		return
 	}
 	var reply InstallSnapshotReply
-	ok := rf.peers[peer].Call("Raft.InstallSnapshot", &args, &reply)
+	ok := pr.end.Call("Raft.InstallSnapshot", &args, &reply)
 
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	if !rf.acceptReply(peer, seq, ok, args.Term, reply.Term, "InstallSnapshot") {
+	if !rf.acceptReply(peer, pr, seq, ok, args.Term, reply.Term, "InstallSnapshot") {
 		return
 	}
 	if !reply.Installed {
-		rf.progress[peer].retryAt = time.Now().Add(retryBackoff) // a killed follower: don't resend at once
+		pr.retryAt = time.Now().Add(retryBackoff) // a killed follower: don't resend at once
 		return
 	}
-	rf.recordMatch(peer, args.LastIncludedIndex)
+	rf.recordMatch(pr, args.LastIncludedIndex)
 }
 
 // InstallSnapshot is the RPC handler that brings a lagging follower up to a
@@ -57,7 +57,7 @@ func (rf *Raft) sendInstallSnapshot(peer int, seq uint64, args InstallSnapshotAr
 func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshotReply) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	if !rf.admitFromLeader(args.Term, args.LeaderId, args.validate(len(rf.peers)), &reply.Term, "InstallSnapshot") {
+	if !rf.admitFromLeader(args.Term, args.LeaderId, args.validate(rf.idLimit()), &reply.Term, "InstallSnapshot") {
 		return
 	}
 	reply.Installed = true
@@ -66,7 +66,13 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 			args.LastIncludedIndex, args.LeaderId, rf.commitIndex)
 		return
 	}
-	rf.log.compact(args.LastIncludedIndex, args.LastIncludedTerm)
+	var cfg *Configuration
+	if rf.dial != nil {
+		c := args.Config.clone()
+		cfg = &c
+	}
+	rf.log.compact(args.LastIncludedIndex, args.LastIncludedTerm, cfg)
+	rf.refreshConfig(0)
 	rf.snapshot = clone(args.Data)
 	rf.commitIndex = args.LastIncludedIndex
 	rf.pendingSnapshot = &ApplyMsg{
@@ -79,4 +85,15 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	rf.dlog(tSnapshot, "installed snapshot through %d from S%d; log now (%d, %d]",
 		args.LastIncludedIndex, args.LeaderId, rf.log.snapshotIndex, rf.log.lastIndex())
 	rf.deliverCond.Broadcast()
+}
+
+// snapshotConfigFor is the configuration a snapshot through index records:
+// the one in force at index, for a changeable configuration; nil for a
+// fixed one. Caller holds rf.mu.
+func (rf *Raft) snapshotConfigFor(index int) *Configuration {
+	if rf.dial == nil {
+		return nil
+	}
+	c := rf.configAt(index).clone()
+	return &c
 }

@@ -79,9 +79,9 @@ type Raft struct {
 	// is initialConfig, the configuration before any in the log or snapshot.
 	dial          func(Server) *labrpc.ClientEnd
 	initialConfig Configuration
-	applyCh   chan ApplyMsg       // immutable; only the deliverer sends on it
-	dead      atomic.Int32        // set by Kill; read without mu
-	killCh    chan struct{}       // closed by Kill, ends a blocked applyCh send
+	applyCh       chan ApplyMsg // immutable; only the deliverer sends on it
+	dead          atomic.Int32  // set by Kill; read without mu
+	killCh        chan struct{} // closed by Kill, ends a blocked applyCh send
 
 	// deliverCond: the deliverer waits for commitIndex > lastDispatched or
 	// a pending snapshot. replicateCond: replicators wait for something to
@@ -107,9 +107,9 @@ type Raft struct {
 	// the highest index the deliverer has taken to send on applyCh (the
 	// service applies it as it reads it).
 	lastDispatched   int
-	pendingSnapshot  *ApplyMsg  // an installed snapshot the deliverer has yet to deliver
-	electionDeadline time.Time  // when a follower or candidate starts a pre-vote
-	leaderContact    time.Time  // when a leader of currentTerm was last heard from (leaderLease)
+	pendingSnapshot  *ApplyMsg    // an installed snapshot the deliverer has yet to deliver
+	electionDeadline time.Time    // when a follower or candidate starts a pre-vote
+	leaderContact    time.Time    // when a leader of currentTerm was last heard from (leaderLease)
 	round            uint64       // numbers pre-vote and vote rounds, to drop replies to earlier ones
 	granted          map[int]bool // who granted the current round's (pre-)vote
 	rng              *rand.Rand   // election timeouts

@@ -14,12 +14,12 @@ type progress struct {
 	server     Server            // the member, as the configuration has it
 	end        *labrpc.ClientEnd // reaches it; nil until the replicator dialed
 	nextIndex  int               // index of the next entry to send
-	matchIndex int       // highest index known to be replicated on the peer
-	inflight   uint64    // sequence number of the RPC awaited, 0 if none
-	lastSent   time.Time // when the last RPC left, for heartbeats
-	retryAt    time.Time // after a failed RPC, no resend before this
-	sentCommit int       // leaderCommit of the last AppendEntries sent
-	lastReply  time.Time // when the peer last answered in this term (CheckQuorum)
+	matchIndex int               // highest index known to be replicated on the peer
+	inflight   uint64            // sequence number of the RPC awaited, 0 if none
+	lastSent   time.Time         // when the last RPC left, for heartbeats
+	retryAt    time.Time         // after a failed RPC, no resend before this
+	sentCommit int               // leaderCommit of the last AppendEntries sent
+	lastReply  time.Time         // when the peer last answered in this term (CheckQuorum)
 }
 
 // replicator keeps one follower up to date while this peer leads. It waits

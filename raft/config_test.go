@@ -60,13 +60,17 @@ type peerRun struct {
 }
 
 type config struct {
-	t        *testing.T
-	net      *labrpc.Network
-	seed     int64      // the network's seed; failures print it
-	rand     *rand.Rand // the test goroutine's randomness, drawn from seed
-	n        int
-	start    time.Time
-	finished atomic.Bool // set by cleanup: helpers running in goroutines give up
+	t    *testing.T
+	net  *labrpc.Network
+	seed int64      // the network's seed; failures print it
+	rand *rand.Rand // the test goroutine's randomness, drawn from seed
+	n    int
+	// members, if not 0, makes peers with MakeMember (membership_test.go):
+	// n slots, the first members of them the initial configuration.
+	members   int
+	applierFn func(int, *peerRun) // the applier make_config chose
+	start     time.Time
+	finished  atomic.Bool // set by cleanup: helpers running in goroutines give up
 
 	mon *monitor // the continuous checks, and what every peer applied
 
@@ -93,6 +97,13 @@ type config struct {
 // delay messages; snapshot makes the service snapshot every SnapShotInterval
 // commands.
 func make_config(t *testing.T, n int, unreliable bool, snapshot bool) *config {
+	return makeConfig(t, n, 0, unreliable, snapshot)
+}
+
+// makeConfig is make_config, or with members > 0 a harness of n slots whose
+// first members peers, made by MakeMember, are the initial configuration;
+// the others are started when a test adds them.
+func makeConfig(t *testing.T, n, members int, unreliable bool, snapshot bool) *config {
 	net := labrpc.MakeNetwork()
 	cfg := &config{
 		t:         t,
@@ -100,6 +111,7 @@ func make_config(t *testing.T, n int, unreliable bool, snapshot bool) *config {
 		seed:      net.Seed(),
 		rand:      rand.New(rand.NewPCG(uint64(net.Seed()), 1)),
 		n:         n,
+		members:   members,
 		start:     time.Now(),
 		mon:       newMonitor(n),
 		rafts:     make([]*Raft, n),
@@ -115,14 +127,18 @@ func make_config(t *testing.T, n int, unreliable bool, snapshot bool) *config {
 	cfg.setunreliable(unreliable)
 	net.LongDelays(true)
 
-	applier := cfg.applier
+	cfg.applierFn = cfg.applier
 	if snapshot {
-		applier = cfg.applierSnap
+		cfg.applierFn = cfg.applierSnap
 	}
-	for i := range n {
-		cfg.start1(i, applier)
+	started := n
+	if members > 0 {
+		started = members
 	}
-	for i := range n {
+	for i := range started {
+		cfg.start1(i, cfg.applierFn)
+	}
+	for i := range started {
 		cfg.connect(i)
 	}
 	go func() {
@@ -216,7 +232,11 @@ func (cfg *config) applyLoop(i int, run *peerRun, snapshots bool) {
 		}
 		switch {
 		case m.CommandValid:
-			err := cfg.mon.applied(run.inc, m.CommandIndex, m.Command)
+			cmd := m.Command
+			if c, ok := cmd.(Configuration); ok {
+				cmd = configCommand(c) // comparable, for the monitor
+			}
+			err := cfg.mon.applied(run.inc, m.CommandIndex, cmd)
 			if err == nil && snapshots && (m.CommandIndex+1)%SnapShotInterval == 0 {
 				run.rf.Snapshot(m.CommandIndex, encodeSnapshot(cfg.mon.appliedPrefix(i, m.CommandIndex)))
 			}
@@ -335,7 +355,11 @@ func (cfg *config) start1(i int, applier func(int, *peerRun)) {
 		}
 	}
 
-	run.rf = Make(ends, i, persister, run.applyCh)
+	if cfg.members > 0 {
+		run.rf = cfg.makeMember(i, ends, persister, run.applyCh)
+	} else {
+		run.rf = Make(ends, i, persister, run.applyCh)
+	}
 	cfg.mu.Lock()
 	cfg.rafts[i], cfg.runs[i] = run.rf, run
 	cfg.mu.Unlock()

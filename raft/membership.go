@@ -254,7 +254,9 @@ func (rf *Raft) afterCommit() {
 	if id == -1 {
 		return
 	}
-	if pr := rf.progress[id]; pr != nil && pr.matchIndex+catchUpSlack >= rf.log.lastIndex() {
+	// Caught up: it holds the entry that made it a learner (so it has
+	// answered this leader) and is within catchUpSlack of the log's end.
+	if pr := rf.progress[id]; pr != nil && pr.matchIndex >= rf.configIndex && pr.matchIndex+catchUpSlack >= rf.log.lastIndex() {
 		rf.appendConfig(rf.config.promoted(id), fmt.Sprintf("S%d caught up (match %d of %d): promote", id, pr.matchIndex, rf.log.lastIndex()))
 	}
 }

@@ -15,6 +15,21 @@ type Status struct {
 	LogEntries    int    // entries held in memory after the snapshot
 	SnapshotIndex int    // last index the snapshot covers; 0 if none
 	SnapshotTerm  int
+
+	// The configuration in use (the latest in the log), the index of its
+	// entry (0: the initial one) and whether this peer knows it committed.
+	Members         []MemberStatus
+	ConfigIndex     int
+	ConfigCommitted bool
+}
+
+// MemberStatus is one member of the configuration, and how far its log
+// matches the leader's: MatchIndex is known only on the leader (its own is
+// its last index), -1 elsewhere. A learner whose MatchIndex nears the
+// leader's last index is about to be promoted.
+type MemberStatus struct {
+	Server
+	MatchIndex int
 }
 
 // Status returns a copy of the peer's state. It changes nothing.
@@ -32,6 +47,18 @@ func (rf *Raft) Status() Status {
 		LogEntries:    len(rf.log.entries),
 		SnapshotIndex: rf.log.snapshotIndex,
 		SnapshotTerm:  rf.log.snapshotTerm,
+	}
+	st.ConfigIndex, st.ConfigCommitted = rf.configIndex, rf.configIndex <= rf.commitIndex
+	for _, m := range rf.config.Servers {
+		ms := MemberStatus{Server: m, MatchIndex: -1}
+		switch pr := rf.progress[m.ID]; {
+		case rf.role != leader:
+		case m.ID == rf.me:
+			ms.MatchIndex = rf.log.lastIndex()
+		case pr != nil:
+			ms.MatchIndex = pr.matchIndex
+		}
+		st.Members = append(st.Members, ms)
 	}
 	if rf.killed() {
 		st.Role = "dead"

@@ -42,6 +42,14 @@ func TestStatusReportsRoleTermAndIndexes(t *testing.T) {
 		if st.LastApplied > st.CommitIndex || st.CommitIndex > st.LastIndex {
 			t.Errorf("peer %d: Status breaks applied <= commit <= last: %+v", i, st)
 		}
+		if len(st.Members) != len(c.rafts) || st.ConfigIndex != 0 || !st.ConfigCommitted {
+			t.Errorf("peer %d: Status configuration %+v at %d, want the fixed %d peers at 0", i, st.Members, st.ConfigIndex, len(c.rafts))
+		}
+		for _, m := range st.Members {
+			if (st.Role == "leader") != (m.MatchIndex >= 0) || m.Learner {
+				t.Errorf("peer %d (%s): member %+v", i, st.Role, m)
+			}
+		}
 	}
 	if leaders > 1 {
 		t.Errorf("%d peers report the leader role", leaders)

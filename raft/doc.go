@@ -25,15 +25,82 @@
 // peer down (it neither votes nor leads) with an error on stderr, and the
 // bytes untouched.
 //
+// # Membership changes
+//
+// A peer made by Make has the fixed configuration of its peers slice: every
+// peer a voter, ids the indexes, and AddServer and RemoveServer refuse
+// (ErrFixedConfiguration); everything the course harnesses see is as
+// before. A peer made by MakeMember can change its configuration, one
+// server at a time (the dissertation's §4.1):
+//
+//	rf := MakeMember(me, persister, applyCh, Options{
+//		Servers: []Server{{ID: 0, Addr: "a"}, {ID: 1, Addr: "b"}, {ID: 2, Addr: "c"}}, // nil for a server to be added
+//		Dial:    func(s Server) *labrpc.ClientEnd { ... },                            // an end that reaches s.Addr
+//	})
+//	index, term, err := rf.AddServer(3, "d") // at the leader: S3 joins as a learner
+//	index, term, err = rf.RemoveServer(1)    // at the leader
+//	cfg, index, committed := rf.Configuration()
+//
+// The rules:
+//
+//   - A configuration is a log entry (its Command is a Configuration), and
+//     every peer uses the latest one in its log as soon as it is appended,
+//     committed or not; if a conflicting leader truncates it, the peer goes
+//     back to the one before. Options.Servers is the configuration before
+//     any entry, used only when the persister holds none.
+//   - One change at a time: a change is refused with ErrChangeInProgress
+//     while the latest configuration is not committed, and an add also
+//     while a learner is catching up. A new leader appends its
+//     configuration again as its first entry, so changes also wait until
+//     it committed an entry of its own term (without that, single-server
+//     changes across leader changes are unsafe: Ongaro, raft-dev, 2015).
+//     These errors and ErrNotLeader are temporary: retry at the leader.
+//   - A new server joins as a learner: it receives the log (the snapshot
+//     first if it is far behind) but neither votes in nor counts toward a
+//     majority, and never campaigns. Once it holds the entry that made it a
+//     learner and its log is within catchUpSlack entries of the leader's,
+//     and that entry has committed, the leader appends a configuration with
+//     it a voter. A learner that never catches up (it is down) blocks other
+//     adds until it is removed with RemoveServer.
+//   - Elections, CheckQuorum and commitment count the voters of the
+//     configuration in use; votes from others are ignored.
+//   - A leader that removes itself keeps leading until the change commits,
+//     not counting itself toward majorities, and then steps down; it no
+//     longer campaigns.
+//   - A removed server, a learner, and a server waiting to be added never
+//     start an election (canCampaign). A removed server that has not
+//     learned of its removal (the leader stops sending to it once it
+//     appends the change) does time out, but it cannot disrupt (§4.2.3):
+//     its pre-votes are refused by every server that hears the leader
+//     (leaderLease), and once the removal committed a majority of every
+//     configuration it might hold has a longer log than it, so it never
+//     wins a pre-vote round and never raises its term.
+//   - The configuration persists with the log (configuration entries are
+//     entries), and a snapshot records the configuration in force at its
+//     last index: in the persisted state (format RFT3, persist.go) and in
+//     InstallSnapshotArgs.Config. A restarted peer resumes the latest
+//     configuration it held.
+//   - applyCh delivers a configuration entry at its index, as a command of
+//     type Configuration; the service skips it (kvraft does). Start
+//     refuses a Configuration command (it panics: use AddServer).
+//   - Ids are any ints in [0, 2^40]; Dial is called once per member (and
+//     again if its address changes), from the peer's goroutines, without
+//     its lock held.
+//
+// Status reports the configuration and, on the leader, every member's
+// match index: an operator sees a learner catching up.
+//
 // # Files
 //
 //	raft.go         the peer struct, Make, GetState, Start, Kill; timing constants
+//	membership.go   MakeMember, AddServer, RemoveServer, Configuration: single-server changes (§4)
 //	roles.go        role and term changes, and the gates every request and reply passes
 //	election.go     the ticker, pre-votes and elections, RequestVote (§5.2, §5.4.1, §9.6)
 //	replication.go  per-follower progress, replicators, AppendEntries, commitment (§5.3, §5.4.2)
 //	snapshot.go     Snapshot, InstallSnapshot (§7)
 //	deliver.go      the deliverer: the only sender on applyCh
-//	persist.go      what is persisted and how: the format, the incremental encoder, restore
+//	persist.go      what is persisted and how: the formats, the incremental encoder, restore
+//	status.go       Status, a read-only copy of a peer's state for operators
 //	log.go          raftLog: index arithmetic across the snapshot boundary
 //	rpc.go          RPC arguments and replies, and their validation
 //	persister.go    Persister, the course's stable storage; NewPersister writes
@@ -69,7 +136,9 @@
 // Invariants: log.snapshotIndex <= commitIndex <= log.lastIndex();
 // lastDispatched <= commitIndex; lastDispatched never decreases.
 //
-// A leader keeps one progress per peer (replication.go): Figure 2's
+// Every peer keeps one progress per other member of its configuration, and
+// a replicator for it (idle unless the peer leads); on the leader
+// (replication.go) it is Figure 2's
 // nextIndex and matchIndex, the RPC it awaits, when it last sent and last
 // heard a reply, the resend backoff and the commitIndex it last told.
 //

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -23,14 +25,24 @@ const (
 
 // Bounds on what an HTTP client may send.
 const (
-	MaxKey   = 1 << 10 // bytes in a key, after URL decoding
-	MaxValue = 1 << 20 // bytes in a PUT or POST body
+	MaxMemberID = 1<<20 - 1 // member ids are 0 to this
+	MaxKey      = 1 << 10   // bytes in a key, after URL decoding
+	MaxValue    = 1 << 20   // bytes in a PUT or POST body
 )
 
 // Config describes one cluster member.
+//
+// A member of a new cluster has Peers, the cluster's first configuration:
+// member i at Peers[i], ID an index into it. A member added later has Join
+// instead: it starts with no configuration, asks the cluster at Join to add
+// it as ID at Addr, and learns the configuration from the leader. Once the
+// member's Dir holds a configuration, Raft uses that one and Peers only
+// names the addresses of the first members.
 type Config struct {
-	ID    int      // this member's index into Peers
-	Peers []string // every member's peer (net/rpc) address; Peers[ID] is listened on
+	ID    int      // this member's id: an index into Peers, or (with Join) a new id, 0 to MaxMemberID
+	Peers []string // the first configuration's peer (net/rpc) addresses, by id; empty with Join
+	Addr  string   // this member's peer address, listened on; Peers[ID] if empty
+	Join  string   // an HTTP URL of a member (http://host:port): ask the cluster to add this node (POST /members)
 	HTTP  string   // the HTTP API's listen address; port 0 picks a free one (see HTTPAddr)
 	Dir   string   // this member's data directory (created if missing)
 
@@ -66,16 +78,34 @@ type Config struct {
 
 // withDefaults checks c and fills in its defaults.
 func (c Config) withDefaults() (Config, error) {
-	if len(c.Peers) == 0 {
-		return c, errors.New("node: no peers")
-	}
-	if c.ID < 0 || c.ID >= len(c.Peers) {
+	switch {
+	case len(c.Peers) == 0 && c.Join == "":
+		return c, errors.New("node: no peers and nothing to join: give Peers for a new cluster or Join for a new member")
+	case len(c.Peers) > 0 && c.Join != "":
+		return c, errors.New("node: Peers and Join together: Peers starts a new cluster, Join adds this node to one")
+	case c.Join != "" && c.Addr == "":
+		return c, errors.New("node: Join needs this node's peer address (Addr)")
+	case c.Join != "" && (c.ID < 0 || c.ID > MaxMemberID):
+		return c, fmt.Errorf("node: id %d out of range 0 to %d", c.ID, MaxMemberID)
+	case c.Join == "" && (c.ID < 0 || c.ID >= len(c.Peers)):
 		return c, fmt.Errorf("node: id %d is not an index into %d peers", c.ID, len(c.Peers))
+	case c.Join == "" && c.Addr != "" && c.Addr != c.Peers[c.ID]:
+		return c, fmt.Errorf("node: Addr %s is not Peers[%d], %s", c.Addr, c.ID, c.Peers[c.ID])
 	}
 	for i, p := range c.Peers {
 		if p == "" {
 			return c, fmt.Errorf("node: peer %d has an empty address", i)
 		}
+	}
+	if c.Join != "" {
+		u, err := url.Parse(c.Join)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("node: Join %q: want a member's HTTP URL, http://host:port", c.Join)
+		}
+		c.Join = strings.TrimRight(c.Join, "/")
+	}
+	if c.Addr == "" {
+		c.Addr = c.Peers[c.ID]
 	}
 	if c.HTTP == "" {
 		return c, errors.New("node: no HTTP address")
@@ -96,7 +126,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.RequestTimeout = DefaultRequestTimeout
 	}
 	if c.Faults != nil {
-		if err := c.Faults.check(len(c.Peers), c.ID); err != nil {
+		if err := c.Faults.check(c.ID); err != nil {
 			return c, fmt.Errorf("node: %w", err)
 		}
 	}

@@ -29,10 +29,11 @@ type Faults struct {
 	FsyncDelayMs int         `json:"fsync_delay_ms,omitempty"`
 }
 
-// ParseFaults decodes and checks Faults for member self of a cluster of
-// members: ids in range and not self, delays from 0 to MaxFaultDelay, no
-// unknown fields.
-func ParseFaults(b []byte, members, self int) (Faults, error) {
+// ParseFaults decodes and checks Faults for member self: member ids from 0
+// to MaxMemberID and not self, delays from 0 to MaxFaultDelay, no unknown
+// fields. A member the node does not know yet is faulted once it learns
+// the member's address (from a configuration that names it).
+func ParseFaults(b []byte, self int) (Faults, error) {
 	var f Faults
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -42,13 +43,13 @@ func ParseFaults(b []byte, members, self int) (Faults, error) {
 	if dec.More() {
 		return Faults{}, fmt.Errorf("faults: more than one JSON value")
 	}
-	return f, f.check(members, self)
+	return f, f.check(self)
 }
 
-func (f Faults) check(members, self int) error {
+func (f Faults) check(self int) error {
 	member := func(what string, id int) error {
-		if id < 0 || id >= members || id == self {
-			return fmt.Errorf("faults: %s names member %d; want another member, 0 to %d", what, id, members-1)
+		if id < 0 || id > MaxMemberID || id == self {
+			return fmt.Errorf("faults: %s names member %d; want another member's id, 0 to %d", what, id, MaxMemberID)
 		}
 		return nil
 	}
@@ -96,18 +97,30 @@ func (f Faults) String() string {
 func (n *Node) setFaults(f Faults) {
 	n.faultMu.Lock()
 	defer n.faultMu.Unlock()
-	drop := make([]string, 0, len(f.Drop))
-	for _, id := range f.Drop {
-		drop = append(drop, n.cfg.Peers[id])
-	}
+	n.faults = f
+	n.resolveFaultsLocked()
+	n.storage.setDelay(time.Duration(f.FsyncDelayMs) * time.Millisecond)
+	n.logf("faults: %v", f)
+}
+
+// resolveFaults puts the faults in force on the addresses the node knows
+// for their members: again whenever it learns a member's address.
+func (n *Node) resolveFaults() {
+	n.faultMu.Lock()
+	defer n.faultMu.Unlock()
+	n.resolveFaultsLocked()
+}
+
+func (n *Node) resolveFaultsLocked() {
+	f := n.faults
+	drop := n.peers.addrsOf(f.Drop)
 	delay := make(map[string]time.Duration, len(f.DelayMs))
 	for id, ms := range f.DelayMs {
-		delay[n.cfg.Peers[id]] = time.Duration(ms) * time.Millisecond
+		for _, a := range n.peers.addrsOf([]int{id}) {
+			delay[a] = time.Duration(ms) * time.Millisecond
+		}
 	}
 	n.linkFaults.Set(drop, delay)
-	n.storage.setDelay(time.Duration(f.FsyncDelayMs) * time.Millisecond)
-	n.faults = f
-	n.logf("faults: %v", f)
 }
 
 // handleFaults answers GET /faults with the faults in force and sets them
@@ -119,7 +132,7 @@ func (n *Node) handleFaults(w http.ResponseWriter, r *http.Request) {
 			httpError(w, http.StatusBadRequest, fmt.Sprintf("reading the body: %v", err))
 			return
 		}
-		f, err := ParseFaults(b, len(n.cfg.Peers), n.cfg.ID)
+		f, err := ParseFaults(b, n.cfg.ID)
 		if err != nil {
 			httpError(w, http.StatusBadRequest, err.Error())
 			return

@@ -22,16 +22,16 @@ func TestNoFaultControlByDefault(t *testing.T) {
 // ParseFaults takes what PUT /faults documents and refuses the rest with
 // a reason.
 func TestParseFaults(t *testing.T) {
-	f, err := ParseFaults([]byte(`{"drop":[0,2],"delay_ms":{"2":50},"fsync_delay_ms":20}`), 3, 1)
+	f, err := ParseFaults([]byte(`{"drop":[0,2],"delay_ms":{"2":50},"fsync_delay_ms":20}`), 1)
 	if err != nil || len(f.Drop) != 2 || f.DelayMs[2] != 50 || f.FsyncDelayMs != 20 {
 		t.Fatalf("ParseFaults = %+v, %v", f, err)
 	}
 	if got := f.String(); got != "drop [0 2], delay 2:50ms, fsync delay 20ms" {
 		t.Fatalf("String = %q", got)
 	}
-	for _, bad := range []string{``, `{`, `[]`, `{"drop":[1]}`, `{"drop":[3]}`, `{"drop":[-1]}`, `{"delay_ms":{"0":-5}}`,
+	for _, bad := range []string{``, `{`, `[]`, `{"drop":[1]}`, `{"drop":[1048576]}`, `{"drop":[-1]}`, `{"delay_ms":{"0":-5}}`,
 		`{"delay_ms":{"0":99999999}}`, `{"fsync_delay_ms":-1}`, `{"dorp":[0]}`, `{} {}`, `{"delay_ms":{"x":5}}`} {
-		if _, err := ParseFaults([]byte(bad), 3, 1); err == nil {
+		if _, err := ParseFaults([]byte(bad), 1); err == nil {
 			t.Errorf("ParseFaults(%q) accepted it", bad)
 		}
 	}
@@ -55,8 +55,8 @@ func TestFaultControlPartitionsTheLeader(t *testing.T) {
 			put(i, fmt.Sprintf(`{"drop":[%d]}`, old))
 		}
 	}
-	if code, body := c.do(old, "PUT", "/faults", `{"drop":[7]}`); code != http.StatusBadRequest || !strings.Contains(body, "member 7") {
-		t.Fatalf("a bad PUT /faults: %d %q, want 400 naming member 7", code, body)
+	if code, body := c.do(old, "PUT", "/faults", `{"drop":[2000000]}`); code != http.StatusBadRequest || !strings.Contains(body, "member 2000000") {
+		t.Fatalf("a bad PUT /faults: %d %q, want 400 naming member 2000000", code, body)
 	}
 	var f Faults
 	if err := json.Unmarshal([]byte(c.must(old, http.StatusOK, "GET", "/faults", "")), &f); err != nil || len(f.Drop) != 2 {

@@ -5,12 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"raftlab/kvraft"
-	"raftlab/labrpc"
 )
 
 // poolSize is how many node-internal kvraft client ids a node has: at most
@@ -40,9 +40,10 @@ type result struct {
 // forwarder sends key/value requests to the members' KVServer RPCs until
 // the leader applies them. It is the node's own clerk, with a deadline.
 type forwarder struct {
-	ends   []*labrpc.ClientEnd
-	self   int        // this node's member id: its requests to itself are
-	local  kvHandlers // answered by local in process, not through ends[self]
+	peers  *peers       // reaches the members
+	voters func() []int // the voters of the configuration in use, sorted
+	self   int          // this node's member id: its requests to itself are
+	local  kvHandlers   // answered by local in process, not through peers
 	logf   func(format string, args ...any)
 	leader atomic.Int64 // the member that last answered; -1 until one has
 	pool   chan *clientId
@@ -67,8 +68,8 @@ type kvHandlers interface {
 	Delete(*kvraft.DeleteArgs, *kvraft.DeleteReply)
 }
 
-func newForwarder(ends []*labrpc.ClientEnd, self int, local kvHandlers, logf func(format string, args ...any)) (*forwarder, error) {
-	f := &forwarder{ends: ends, self: self, local: local, logf: logf, pool: make(chan *clientId, poolSize), closed: make(chan struct{})}
+func newForwarder(p *peers, voters func() []int, self int, local kvHandlers, logf func(format string, args ...any)) (*forwarder, error) {
+	f := &forwarder{peers: p, voters: voters, self: self, local: local, logf: logf, pool: make(chan *clientId, poolSize), closed: make(chan struct{})}
 	f.leader.Store(-1)
 	// Ids are drawn afresh by each process: kvraft's duplicate table
 	// outlives the process, so an id used again from seq 1 would have
@@ -98,14 +99,21 @@ func (f *forwarder) do(ctx context.Context, o op) (result, error) {
 		c.seq++
 		o.clientId, o.seq = c.id, c.seq
 	}
-	n := len(f.ends)
 	srv := int(f.leader.Load())
-	if srv < 0 {
-		srv = 0
-	}
 	last := "no member tried"
 	for tried := 0; ; tried++ {
-		if tried > 0 && tried%n == 0 {
+		// Each step goes to the next voter of the configuration in use
+		// now, after srv: a change made while the request waits is
+		// followed at once.
+		ids := f.voters()
+		if len(ids) == 0 {
+			last = "this node is in no configuration yet (a new member that has not joined)"
+		} else if tried == 0 && slices.Contains(ids, srv) {
+			// srv, the last to answer, goes first
+		} else {
+			srv = nextMember(ids, srv)
+		}
+		if tried > 0 && (len(ids) == 0 || srv == ids[0]) {
 			t := time.NewTimer(roundBackoff)
 			select {
 			case <-t.C:
@@ -121,6 +129,9 @@ func (f *forwarder) do(ctx context.Context, o op) (result, error) {
 		if ctx.Err() != nil {
 			return result{}, fmt.Errorf("no leader applied the request within the deadline (last: %s)", last)
 		}
+		if len(ids) == 0 {
+			continue
+		}
 		r, ok := f.call(ctx, srv, o)
 		switch {
 		case ok && (r.err == kvraft.OK || r.err == kvraft.ErrNoKey):
@@ -133,8 +144,18 @@ func (f *forwarder) do(ctx context.Context, o op) (result, error) {
 		default:
 			last = fmt.Sprintf("member %d did not answer", srv)
 		}
-		srv = (srv + 1) % n
 	}
+}
+
+// nextMember is the id after srv in the sorted ids, wrapping around (the
+// first if srv is below them all or above them all).
+func nextMember(ids []int, srv int) int {
+	for _, id := range ids {
+		if id > srv {
+			return id
+		}
+	}
+	return ids[0]
 }
 
 // call sends o to member srv and waits for its answer, ctx's end or close,
@@ -195,7 +216,11 @@ func (f *forwarder) invoke(srv int, svcMeth string, args, reply any, local func(
 		local()
 		return true
 	}
-	return f.ends[srv].Call(svcMeth, args, reply)
+	end, ok := f.peers.end(srv)
+	if !ok {
+		return false
+	}
+	return end.Call(svcMeth, args, reply)
 }
 
 // leaderHint is the member that last answered a request, or -1.

@@ -15,7 +15,9 @@ import (
 // loopback ports.
 type cluster struct {
 	t       *testing.T
-	peers   []string
+	peers   []string // by id: the first members', then those that joined
+	first   int      // the first configuration is peers[:first]
+	joinURL []string // by id: the URL a joined member joins through ("" for the first)
 	dirs    []string
 	nodes   []*Node // nil while stopped
 	timeout time.Duration
@@ -54,7 +56,7 @@ func newCluster(t *testing.T, n int, timeout time.Duration, maxRaft int) *cluste
 // faults is set.
 func newClusterWith(t *testing.T, n int, timeout time.Duration, maxRaft int, faults bool) *cluster {
 	t.Helper()
-	c := &cluster{t: t, peers: freeAddrs(t, n), nodes: make([]*Node, n), timeout: timeout, maxRaft: maxRaft, faults: faults,
+	c := &cluster{t: t, peers: freeAddrs(t, n), first: n, joinURL: make([]string, n), nodes: make([]*Node, n), timeout: timeout, maxRaft: maxRaft, faults: faults,
 		client: &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{}}}
 	for range n {
 		c.dirs = append(c.dirs, t.TempDir())
@@ -82,9 +84,14 @@ func (c *cluster) logf(format string, args ...any) {
 
 func (c *cluster) start(i int) {
 	c.t.Helper()
-	cfg := Config{ID: i, Peers: c.peers, HTTP: "127.0.0.1:0", Dir: c.dirs[i],
+	cfg := Config{ID: i, HTTP: "127.0.0.1:0", Dir: c.dirs[i],
 		MaxRaftState: c.maxRaft, RequestTimeout: c.timeout, Logf: c.logf,
 		OnFatal: func(err error) { panic(fmt.Sprintf("node %d: fatal: %v", i, err)) }}
+	if i < c.first {
+		cfg.Peers = c.peers[:c.first]
+	} else {
+		cfg.Join, cfg.Addr = c.joinURL[i], c.peers[i]
+	}
 	if c.faults {
 		cfg.Faults = &Faults{}
 	}
@@ -93,6 +100,19 @@ func (c *cluster) start(i int) {
 		c.t.Fatalf("starting node %d: %v", i, err)
 	}
 	c.nodes[i] = n
+}
+
+// join starts a new member, id, on a fresh directory and address, joining
+// through node via's HTTP API. It returns at once: Joined says when the
+// member is a voter.
+func (c *cluster) join(id, via int) *Node {
+	c.t.Helper()
+	for len(c.nodes) <= id {
+		c.nodes, c.dirs, c.peers, c.joinURL = append(c.nodes, nil), append(c.dirs, ""), append(c.peers, ""), append(c.joinURL, "")
+	}
+	c.dirs[id], c.peers[id], c.joinURL[id] = c.t.TempDir(), freeAddrs(c.t, 1)[0], c.url(via, "")
+	c.start(id)
+	return c.nodes[id]
 }
 
 func (c *cluster) stop(i int) {

@@ -32,6 +32,12 @@ type Status struct {
 	LogEntries    int    `json:"log_entries"`
 	SnapshotIndex int    `json:"snapshot_index"`
 	DiskBytes     int64  `json:"disk_bytes"`
+
+	// The configuration in use, as in GET /members: its entry's index,
+	// whether it committed, and its members.
+	ConfigIndex     int      `json:"config_index"`
+	ConfigCommitted bool     `json:"config_committed"`
+	Members         []Member `json:"members"`
 }
 
 func (n *Node) routes() *http.ServeMux {
@@ -41,6 +47,9 @@ func (n *Node) routes() *http.ServeMux {
 	mux.HandleFunc("POST /kv/{key...}", n.kvHandler(kvraft.OpAppend))
 	mux.HandleFunc("DELETE /kv/{key...}", n.kvHandler(kvraft.OpDelete))
 	mux.HandleFunc("GET /status", n.handleStatus)
+	mux.HandleFunc("GET /members", n.handleMembers)
+	mux.HandleFunc("POST /members", n.handleAddMember)
+	mux.HandleFunc("DELETE /members/{id}", n.handleRemoveMember)
 	if n.linkFaults != nil {
 		mux.HandleFunc("GET /faults", n.handleFaults)
 		mux.HandleFunc("PUT /faults", n.handleFaults)
@@ -59,6 +68,8 @@ func (n *Node) Status() Status {
 	if rs.Role == "leader" {
 		st.Leader = n.cfg.ID
 	}
+	m := membersOf(rs, st.Leader)
+	st.ConfigIndex, st.ConfigCommitted, st.Members = m.Index, m.Committed, m.Members
 	return st
 }
 

@@ -28,7 +28,7 @@ type Node struct {
 	cfg     Config
 	logf    func(format string, args ...any)
 	storage *storage
-	clients []*transport.Client // one per member, this one's own included
+	peers   *peers // the members' addresses and the clients reaching them
 	kv      *kvraft.KVServer
 	rpc     *transport.Server
 	fwd     *forwarder
@@ -44,6 +44,10 @@ type Node struct {
 	faults     Faults            // in force, if cfg.Faults is set
 	linkFaults *transport.Faults // the clients' fault control; nil without cfg.Faults
 
+	stopping chan struct{} // closed when Close begins: membership changes and the join loop give up
+	joined   chan error    // Joined's channel
+	joinDone chan struct{} // closed when the join loop has ended; nil without Join
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -58,7 +62,8 @@ func Start(cfg Config) (n *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
-	n = &Node{cfg: cfg, served: make(chan struct{}), newConns: map[net.Conn]bool{}}
+	n = &Node{cfg: cfg, served: make(chan struct{}), newConns: map[net.Conn]bool{},
+		stopping: make(chan struct{}), joined: make(chan error, 1)}
 	n.logf = func(format string, args ...any) {
 		cfg.Logf("node %d: "+format, append([]any{cfg.ID}, args...)...)
 	}
@@ -80,26 +85,28 @@ func Start(cfg Config) (n *Node, err error) {
 	if cfg.Faults != nil {
 		n.linkFaults = &transport.Faults{}
 		tcfg.Faults = n.linkFaults
+	}
+	n.peers = newPeers(cfg.ID, tcfg)
+	var servers []raft.Server
+	for i, addr := range cfg.Peers {
+		n.peers.learn(i, addr)
+		servers = append(servers, raft.Server{ID: i, Addr: addr})
+	}
+	n.peers.learn(cfg.ID, cfg.Addr)
+	if cfg.Faults != nil {
+		n.peers.resolve = n.resolveFaults
 		n.setFaults(*cfg.Faults)
 	}
-	ends := make([]*labrpc.ClientEnd, len(cfg.Peers))
-	for i, addr := range cfg.Peers {
-		c, err := transport.NewClient(addr, tcfg)
-		if err != nil {
-			return nil, fmt.Errorf("node %d: client for member %d at %s: %w", cfg.ID, i, addr, err)
-		}
-		n.clients = append(n.clients, c)
-		ends[i] = labrpc.MakeRemoteEnd(c)
-	}
 	persister := raft.NewPersister(n.storage, state, snapshot, n.fatal)
-	n.kv = kvraft.StartKVServer(ends, cfg.ID, persister, cfg.MaxRaftState)
-	if n.fwd, err = newForwarder(ends, cfg.ID, n.kv, n.logf); err != nil {
+	n.kv = kvraft.StartKVMember(cfg.ID, persister, cfg.MaxRaftState, raft.Options{Servers: servers, Dial: n.peers.dial})
+	if n.fwd, err = newForwarder(n.peers, n.voters, cfg.ID, n.kv, n.logf); err != nil {
 		return nil, err
 	}
 	srv := labrpc.MakeServer()
 	srv.AddService(labrpc.MakeService(n.kv))
 	srv.AddService(labrpc.MakeService(n.kv.Raft()))
-	if n.rpc, err = transport.Listen(cfg.Peers[cfg.ID], srv, tcfg); err != nil {
+	srv.AddService(labrpc.MakeService(membership{n}))
+	if n.rpc, err = transport.Listen(cfg.Addr, srv, tcfg); err != nil {
 		return nil, fmt.Errorf("node %d: peer listener: %w", cfg.ID, err)
 	}
 
@@ -130,8 +137,13 @@ func Start(cfg Config) (n *Node, err error) {
 	if a := bugs.Active(); len(a) > 0 {
 		n.logf("deliberate bugs on (a test build, raftlab_bugs): %v", a)
 	}
-	n.logf("started: peers %v, peer address %s, HTTP http://%s, data %s (%d bytes), snapshot at %d bytes",
-		cfg.Peers, n.rpc.Addr(), n.httpLn.Addr(), cfg.Dir, n.storage.Size(), cfg.MaxRaftState)
+	rcfg, index, committed := n.kv.Raft().Configuration()
+	n.logf("started: configuration %v at index %d (committed: %v), peer address %s, HTTP http://%s, data %s (%d bytes), snapshot at %d bytes",
+		rcfg, index, committed, n.rpc.Addr(), n.httpLn.Addr(), cfg.Dir, n.storage.Size(), cfg.MaxRaftState)
+	if cfg.Join != "" {
+		n.joinDone = make(chan struct{})
+		go n.join()
+	}
 	return n, nil
 }
 
@@ -188,6 +200,7 @@ func (n *Node) Close() error {
 }
 
 func (n *Node) close() error {
+	close(n.stopping)
 	var errs []error
 	if n.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -212,8 +225,11 @@ func (n *Node) close() error {
 			errs = append(errs, fmt.Errorf("peer listener: %w", err))
 		}
 	}
-	for _, c := range n.clients {
-		c.Close()
+	if n.peers != nil {
+		n.peers.close()
+	}
+	if n.joinDone != nil {
+		<-n.joinDone
 	}
 	if n.fwd != nil {
 		n.fwd.wait()

@@ -134,6 +134,11 @@ func TestStartRefusesBadConfig(t *testing.T) {
 		{"no dir", Config{Peers: peers, HTTP: "127.0.0.1:0"}},
 		{"bad MaxRaftState", Config{Peers: peers, HTTP: "127.0.0.1:0", Dir: dir, MaxRaftState: -2}},
 		{"negative timeout", Config{Peers: peers, HTTP: "127.0.0.1:0", Dir: dir, RequestTimeout: -1}},
+		{"peers and join", Config{Peers: peers, Join: "http://127.0.0.1:1", Addr: peers[0], HTTP: "127.0.0.1:0", Dir: dir}},
+		{"join without addr", Config{ID: 3, Join: "http://127.0.0.1:1", HTTP: "127.0.0.1:0", Dir: dir}},
+		{"join, not a URL", Config{ID: 3, Join: "127.0.0.1:1", Addr: peers[0], HTTP: "127.0.0.1:0", Dir: dir}},
+		{"join, id out of range", Config{ID: MaxMemberID + 1, Join: "http://127.0.0.1:1", Addr: peers[0], HTTP: "127.0.0.1:0", Dir: dir}},
+		{"addr not peers[id]", Config{ID: 1, Peers: peers, Addr: peers[0], HTTP: "127.0.0.1:0", Dir: dir}},
 	}
 	for _, tc := range cases {
 		if n, err := Start(tc.cfg); err == nil {

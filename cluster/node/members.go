@@ -364,14 +364,9 @@ const joinRetry = time.Second
 // outcome on n.joined.
 func (n *Node) join() {
 	defer close(n.joinDone)
+	// Ask even if this node's configuration shows it a voter: that may be
+	// stale (a removed member is not told), and asking again is harmless.
 	self := MemberArgs{ID: n.cfg.ID, Addr: n.cfg.Addr}
-	if cfg, _, committed := n.kv.Raft().Configuration(); committed {
-		if s, ok := server(cfg, self.ID); ok && !s.Learner && s.Addr == self.Addr {
-			n.logf("join: already a voter (configuration %v): not asking %s", cfg, n.cfg.Join)
-			n.joined <- nil
-			return
-		}
-	}
 	body, _ := json.Marshal(map[string]any{"id": self.ID, "addr": self.Addr})
 	client := &http.Client{Timeout: joinTimeout}
 	for attempt := 1; ; attempt++ {

@@ -117,8 +117,8 @@ func TestMembersGrowAndShrink(t *testing.T) {
 	c.must(rest[2], http.StatusOK, "DELETE", fmt.Sprintf("/members/%d", second), "")
 }
 
-// A member that joined restarts from its directory with Join again: it is
-// a voter already, so it does not ask, and it serves.
+// A member that joined restarts from its directory with Join again: the
+// cluster answers at once that it is a voter, and it serves.
 func TestMembersJoinedNodeRestarts(t *testing.T) {
 	c := newCluster(t, 3, 0, 0)
 	c.must(0, http.StatusNoContent, "PUT", "/kv/a", "1")

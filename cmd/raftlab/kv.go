@@ -230,7 +230,7 @@ func runStatus(args []string, stdout, stderr io.Writer) error {
 	if reachable == 0 {
 		return errors.New("no node answered")
 	}
-	return nil
+	return printConfiguration(stdout, urls, sts, errs)
 }
 
 func fetchStatus(base string) (node.Status, error) {

@@ -3,17 +3,28 @@
 // server, disk storage and HTTP key/value API.
 //
 //	raftlab node -id 0 -peers A0,A1,A2 -http ADDR -dir DIR [-secret S] [-max-raft-state N]
+//	raftlab node -id 3 -join URL -addr A3 -http ADDR -dir DIR [...]
 //	raftlab up [-n 3] [-dir ./raftlab-data] [-base-port P]
+//	raftlab up -add K | -remove ID [-dir ./raftlab-data]
+//	raftlab remove ID [-nodes URL,...]
 //	raftlab kv get|put|append|delete KEY [VALUE] [-nodes URL,...]
 //	raftlab status [-nodes URL,...]
 //	raftlab bench [-c 10] [-d 10s] [-reads 0] [-keys 1000] [-value 16] [-nodes URL,...]
 //	raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults ...] [-o DIR]
 //
 // node runs one member until SIGINT or SIGTERM, logging one line per event
-// to stderr. up starts a local cluster of node processes on loopback,
-// streams their logs with a prefix per node, and stops them on Ctrl-C; the
-// data and the chosen ports stay in DIR (DIR/cluster.json), so a second up
-// resumes the same cluster. kv and status talk to the HTTP API of the nodes
+// to stderr; with -join instead of -peers it is a new member that asks the
+// cluster at URL to add it, and exits 1 if the cluster refuses. up starts a
+// local cluster of node processes on loopback, streams their logs with a
+// prefix per node, and stops them on Ctrl-C; the data and the chosen ports
+// stay in DIR (DIR/cluster.json), so a second up resumes the same cluster.
+// up -add K, beside a running up, starts K new members that join it (ids
+// and ports after the cluster's) and runs them until Ctrl-C; up -remove ID
+// removes a member, stops its process and records it, so that a resumed
+// cluster leaves it out. remove asks the nodes given by -nodes to remove a
+// member (DELETE /members/ID) and prints the new configuration; status
+// prints, below its table, the configuration as the leader sees it, with
+// how far each member has caught up. kv and status talk to the HTTP API of the nodes
 // given by -nodes (default $RAFTLAB_NODES, else DefaultNodes: the HTTP
 // addresses of `raftlab up` with its default -base-port 8000); kv tries
 // them in order. bench drives the nodes' HTTP API with concurrent clients
@@ -29,7 +40,7 @@
 // torture run that did not pass); 2 for a bad command line.
 //
 // Files: main.go (dispatch, usage), node.go, up.go, kv.go (kv and status),
-// bench.go, torture.go.
+// members.go (remove, the configuration in status), bench.go, torture.go.
 package main
 
 import (
@@ -42,7 +53,10 @@ import (
 
 const usage = `usage:
   raftlab node -id I -peers HOST:PORT,... -http HOST:PORT -dir DIR [-secret S] [-max-raft-state N]
+  raftlab node -id I -join URL -addr HOST:PORT -http HOST:PORT -dir DIR [...]
   raftlab up [-n 3] [-dir ./raftlab-data] [-base-port P]
+  raftlab up -add K | -remove ID [-dir ./raftlab-data]
+  raftlab remove ID [-nodes URL,...]
   raftlab kv get|put|append|delete KEY [VALUE] [-nodes URL,...]
   raftlab status [-nodes URL,...]
   raftlab bench [-c 10] [-d 10s] [-reads 0] [-keys 1000] [-value 16] [-nodes URL,...]
@@ -73,6 +87,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runKV(rest, stdout, stderr)
 	case "status":
 		err = runStatus(rest, stdout, stderr)
+	case "remove":
+		err = runRemove(rest, stdout, stderr)
 	case "bench":
 		err = runBench(rest, stdout, stderr)
 	case "torture":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,11 +14,14 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"raftlab/cluster/node"
 )
 
 // clusterFile, in up's -dir, records the cluster's members and ports so
@@ -32,54 +36,122 @@ const stopDeadline = 10 * time.Second
 // prints their addresses.
 const readyWait = 5 * time.Second
 
-// cluster is what clusterFile holds.
+// cluster is what clusterFile holds: the first members, those added
+// since (up -add) and those removed (up -remove), never started again.
 type cluster struct {
-	Peers []string `json:"peers"` // peer (net/rpc) addresses, by id
-	HTTP  []string `json:"http"`  // HTTP API addresses, by id
+	Peers   []string       `json:"peers"` // the first members' peer (net/rpc) addresses, by id
+	HTTP    []string       `json:"http"`  // their HTTP API addresses, by id
+	Joined  []joinedMember `json:"joined,omitempty"`
+	Removed []int          `json:"removed,omitempty"`
+}
+
+// joinedMember is a member added by up -add.
+type joinedMember struct {
+	ID   int    `json:"id"`
+	Peer string `json:"peer"`
+	HTTP string `json:"http"`
+}
+
+// member is one member of a cluster, first or joined.
+type member struct {
+	id         int
+	peer, http string
+	joined     bool
+}
+
+// members lists every member not removed, first ones first.
+func (c cluster) members() []member {
+	var ms []member
+	for i := range c.Peers {
+		ms = append(ms, member{id: i, peer: c.Peers[i], http: c.HTTP[i]})
+	}
+	for _, j := range c.Joined {
+		ms = append(ms, member{id: j.ID, peer: j.Peer, http: j.HTTP, joined: true})
+	}
+	return slices.DeleteFunc(ms, func(m member) bool { return slices.Contains(c.Removed, m.id) })
+}
+
+// nextID is the id for a new member: above every id the cluster ever had.
+func (c cluster) nextID() int {
+	id := len(c.Peers)
+	for _, j := range c.Joined {
+		id = max(id, j.ID+1)
+	}
+	return id
 }
 
 // runUp starts (or resumes) a local cluster of node processes and stops
-// them on SIGINT or SIGTERM.
+// them on SIGINT or SIGTERM; with -add it starts new members of the
+// cluster in -dir, and with -remove it removes one.
 func runUp(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("up", flag.ContinueOnError)
 	n := fs.Int("n", 3, "number of nodes (a new cluster only)")
 	dir := fs.String("dir", "raftlab-data", "the cluster's directory: cluster.json and a data directory per node")
 	basePort := fs.Int("base-port", 8000, "HTTP on ports P..P+n-1, peers on P+n..P+2n-1; 0 picks any free ports (a new cluster only)")
+	add := fs.Int("add", 0, "start this many new members of the running cluster in -dir, each joining it (raftlab node -join), and run them until Ctrl-C")
+	remove := fs.Int("remove", -1, "remove member `ID` from the running cluster in -dir (DELETE /members/ID), stop its process and exit")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: raftlab up [-n 3] [-dir DIR] [-base-port P]")
+		fmt.Fprintln(fs.Output(), "usage: raftlab up [-n 3] [-dir DIR] [-base-port P]\n       raftlab up -add K [-dir DIR]\n       raftlab up -remove ID [-dir DIR]")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case fs.NArg() > 0:
 		return usageErr(stderr, "up", "unexpected argument %q", fs.Arg(0))
-	}
-	if *n < 1 || *n > 99 {
+	case *n < 1 || *n > 99:
 		return usageErr(stderr, "up", "-n %d: want 1 to 99 nodes", *n)
-	}
-	if *basePort < 0 || *basePort+2**n-1 > 65535 {
+	case *basePort < 0 || *basePort+2**n-1 > 65535:
 		return usageErr(stderr, "up", "-base-port %d: ports out of range", *basePort)
+	case set["add"] && (*add < 1 || *add > 9):
+		return usageErr(stderr, "up", "-add %d: want 1 to 9 new members", *add)
+	case set["remove"] && (*remove < 0 || *remove > node.MaxMemberID):
+		return usageErr(stderr, "up", "-remove %d: want a member id", *remove)
+	case set["add"] && set["remove"]:
+		return usageErr(stderr, "up", "-add and -remove together: one change at a time")
+	case (set["add"] || set["remove"]) && (set["n"] || set["base-port"]):
+		return usageErr(stderr, "up", "-n and -base-port make a new cluster; -add and -remove change the one in -dir")
+	}
+	if set["remove"] {
+		return upRemove(*dir, *remove, stdout, stderr)
 	}
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("up: finding this executable: %w", err)
 	}
-	c, resumed, err := loadOrCreate(*dir, *n, *basePort)
-	if err != nil {
-		return err
-	}
-	if resumed {
-		fmt.Fprintf(stdout, "resuming the %d-node cluster in %s (its %s; -n and -base-port apply to a new cluster only)\n",
-			len(c.Peers), *dir, clusterFile)
+	var c cluster
+	var run []member
+	if set["add"] {
+		if c, err = loadCluster(*dir); err != nil {
+			return err
+		}
+		if run, err = addMembers(*dir, &c, *add); err != nil {
+			return err
+		}
+	} else {
+		var resumed bool
+		if c, resumed, err = loadOrCreate(*dir, *n, *basePort); err != nil {
+			return err
+		}
+		run = c.members()
+		if resumed {
+			fmt.Fprintf(stdout, "resuming the %d-node cluster in %s (its %s; -n and -base-port apply to a new cluster only)\n",
+				len(run), *dir, clusterFile)
+		}
+		if len(run) == 0 {
+			return fmt.Errorf("up: every member of the cluster in %s was removed", *dir)
+		}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	var logMu sync.Mutex // one log line at a time on stderr
-	procs := make([]*exec.Cmd, len(c.Peers))
-	exited := make([]chan error, len(c.Peers))
+	procs := make([]*exec.Cmd, len(run))
+	exited := make([]chan error, len(run))
 	var copying sync.WaitGroup
 	stopAll := func() {
 		for _, p := range procs {
@@ -95,17 +167,23 @@ func runUp(args []string, stdout, stderr io.Writer) error {
 			select {
 			case <-exited[i]:
 			case <-deadline:
-				fmt.Fprintf(stderr, "up: node %d did not stop within %v: killing it\n", i, stopDeadline)
+				fmt.Fprintf(stderr, "up: node %d did not stop within %v: killing it\n", run[i].id, stopDeadline)
 				p.Process.Kill()
 				<-exited[i]
 			}
 		}
 		copying.Wait()
 	}
-	anyExit := make(chan int, len(c.Peers))
-	for i := range c.Peers {
-		cmd := exec.Command(self, "node", "-id", strconv.Itoa(i), "-peers", strings.Join(c.Peers, ","),
-			"-http", c.HTTP[i], "-dir", filepath.Join(*dir, strconv.Itoa(i)))
+	anyExit := make(chan int, len(run))
+	for i, m := range run {
+		args := []string{"node", "-id", strconv.Itoa(m.id)}
+		if m.joined {
+			args = append(args, "-join", "http://"+joinVia(c, m.id), "-addr", m.peer)
+		} else {
+			args = append(args, "-peers", strings.Join(c.Peers, ","))
+		}
+		args = append(args, "-http", m.http, "-dir", filepath.Join(*dir, strconv.Itoa(m.id)))
+		cmd := exec.Command(self, args...)
 		pipe, err := cmd.StderrPipe()
 		if err != nil {
 			stopAll()
@@ -116,11 +194,12 @@ func runUp(args []string, stdout, stderr io.Writer) error {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := cmd.Start(); err != nil {
 			stopAll()
-			return fmt.Errorf("up: starting node %d: %w", i, err)
+			return fmt.Errorf("up: starting node %d: %w", m.id, err)
 		}
 		procs[i] = cmd
+		writePid(*dir, m.id, cmd.Process.Pid)
 		exited[i] = make(chan error, 1)
-		prefix := fmt.Sprintf("[%d] ", i)
+		prefix := fmt.Sprintf("[%d] ", m.id)
 		copying.Add(1)
 		go func() {
 			defer copying.Done()
@@ -138,40 +217,244 @@ func runUp(args []string, stdout, stderr io.Writer) error {
 
 	// The banner invites requests: print it once every node answers (or
 	// after readyWait, in case one cannot start: its log says why).
-	waitReady(c.HTTP, readyWait)
-	fmt.Fprintf(stdout, "raftlab: %d nodes, data in %s\n", len(c.Peers), *dir)
-	var urls []string
-	for i, h := range c.HTTP {
-		u := "http://" + h
-		urls = append(urls, u)
-		fmt.Fprintf(stdout, "  node %d: %s (peer %s)\n", i, u, c.Peers[i])
+	var httpAddrs []string
+	for _, m := range run {
+		httpAddrs = append(httpAddrs, m.http)
 	}
-	fmt.Fprintf(stdout, "try:\n  curl -X PUT -d hello %s/kv/greeting\n  curl %s/kv/greeting\n", urls[0], urls[len(urls)-1])
+	waitReady(httpAddrs, readyWait)
+	if set["add"] {
+		waitVoters(run, joinWait, stdout)
+		fmt.Fprintf(stdout, "raftlab: %d new members of the cluster in %s\n", len(run), *dir)
+	} else {
+		fmt.Fprintf(stdout, "raftlab: %d nodes, data in %s\n", len(run), *dir)
+	}
+	var urls []string
+	for _, m := range run {
+		fmt.Fprintf(stdout, "  node %d: http://%s (peer %s)\n", m.id, m.http, m.peer)
+	}
+	for _, m := range c.members() {
+		urls = append(urls, "http://"+m.http)
+	}
+	if !set["add"] {
+		fmt.Fprintf(stdout, "try:\n  curl -X PUT -d hello %s/kv/greeting\n  curl %s/kv/greeting\n", urls[0], urls[len(urls)-1])
+	}
 	if strings.Join(urls, ",") != DefaultNodes {
 		fmt.Fprintf(stdout, "  export RAFTLAB_NODES=%s   # for raftlab kv and raftlab status\n", strings.Join(urls, ","))
 	}
-	fmt.Fprintln(stdout, "Ctrl-C stops the cluster; its data stays in", *dir)
+	if set["add"] {
+		fmt.Fprintln(stdout, "Ctrl-C stops these nodes (they stay members; raftlab up -remove ID removes one); their data stays in", *dir)
+	} else {
+		fmt.Fprintln(stdout, "Ctrl-C stops the cluster; its data stays in", *dir)
+	}
 
 	live := len(procs)
 	for {
 		select {
 		case <-ctx.Done():
-			fmt.Fprintf(stderr, "up: stopping the cluster: %v\n", context.Cause(ctx))
+			fmt.Fprintf(stderr, "up: stopping: %v\n", context.Cause(ctx))
 			stopAll()
+			removePids(*dir, run)
 			return nil
 		case i := <-anyExit:
 			// The copier ran Wait; keep its result for stopAll.
 			err := <-exited[i]
 			exited[i] <- err
 			live--
-			if live == 0 {
-				return fmt.Errorf("up: every node has exited, node %d last (%v)", i, err)
+			id := run[i].id
+			removePid(*dir, id, procs[i].Process.Pid)
+			removed := false
+			if now, lerr := loadCluster(*dir); lerr == nil && slices.Contains(now.Removed, id) {
+				removed = true
+				fmt.Fprintf(stderr, "up: node %d was removed from the cluster (up -remove) and has stopped\n", id)
 			}
-			// A crashed member is what Raft tolerates: the others keep
-			// serving, and the operator restarts it when they choose.
-			fmt.Fprintf(stderr, "up: node %d exited (%v); the others keep running; to restart it: %s\n",
-				i, err, shellJoin(procs[i].Args))
+			if live == 0 {
+				if removed {
+					return nil
+				}
+				return fmt.Errorf("up: every node has exited, node %d last (%v)", id, err)
+			}
+			if !removed {
+				// A crashed member is what Raft tolerates: the others keep
+				// serving, and the operator restarts it when they choose.
+				fmt.Fprintf(stderr, "up: node %d exited (%v); the others keep running; to restart it: %s\n",
+					id, err, shellJoin(procs[i].Args))
+			}
 		}
+	}
+}
+
+// joinVia is the HTTP address a joined member joins through: the first
+// other member.
+func joinVia(c cluster, id int) string {
+	for _, m := range c.members() {
+		if m.id != id {
+			return m.http
+		}
+	}
+	return c.HTTP[0]
+}
+
+// joinWait bounds how long up -add waits for its new members to become
+// voters before it prints their addresses anyway (their logs say why).
+const joinWait = 60 * time.Second
+
+// waitVoters waits up to d for each new member's /status to show it a
+// voter of a committed configuration, and says so.
+func waitVoters(ms []member, d time.Duration, stdout io.Writer) {
+	deadline := time.Now().Add(d)
+	for _, m := range ms {
+		for {
+			st, err := fetchStatus("http://" + m.http)
+			if err == nil && st.ConfigCommitted && slices.ContainsFunc(st.Members, func(x node.Member) bool { return x.ID == m.id && !x.Learner }) {
+				fmt.Fprintf(stdout, "node %d is a voter: configuration %s at index %d\n", m.id, configLine(st.Members), st.ConfigIndex)
+				break
+			}
+			if time.Now().After(deadline) {
+				fmt.Fprintf(stdout, "node %d is not a voter after %v (its log says why)\n", m.id, d)
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+// addMembers chooses ids and ports for k new members of c, records them
+// in dir's clusterFile, and returns them.
+func addMembers(dir string, c *cluster, k int) ([]member, error) {
+	top := 0
+	for _, a := range append(append(slices.Clone(c.HTTP), c.Peers...), joinedAddrs(c.Joined)...) {
+		if _, p, err := net.SplitHostPort(a); err == nil {
+			if n, err := strconv.Atoi(p); err == nil {
+				top = max(top, n)
+			}
+		}
+	}
+	// The ports after the cluster's highest, HTTP then peer for each new
+	// member, skipping any that are taken.
+	next := func() (string, error) {
+		for top < 65535 {
+			top++
+			a := net.JoinHostPort("127.0.0.1", strconv.Itoa(top))
+			if l, err := net.Listen("tcp", a); err == nil {
+				l.Close()
+				return a, nil
+			}
+		}
+		return "", errors.New("up: no free port left above the cluster's")
+	}
+	var ms []member
+	for range k {
+		h, err := next()
+		if err != nil {
+			return nil, err
+		}
+		p, err := next()
+		if err != nil {
+			return nil, err
+		}
+		j := joinedMember{ID: c.nextID(), Peer: p, HTTP: h}
+		c.Joined = append(c.Joined, j)
+		ms = append(ms, member{id: j.ID, peer: j.Peer, http: j.HTTP, joined: true})
+	}
+	return ms, saveCluster(dir, *c)
+}
+
+func joinedAddrs(js []joinedMember) []string {
+	var out []string
+	for _, j := range js {
+		out = append(out, j.HTTP, j.Peer)
+	}
+	return out
+}
+
+// removeTimeout bounds up -remove's DELETE through each member: the
+// member gives up at node.MemberChangeTimeout.
+const removeTimeout = node.MemberChangeTimeout + 5*time.Second
+
+// upRemove removes member id from the cluster in dir, records it, and
+// stops the member's process if an up of this dir runs it.
+func upRemove(dir string, id int, stdout, stderr io.Writer) error {
+	c, err := loadCluster(dir)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(c.members(), func(m member) bool { return m.id == id }) {
+		return fmt.Errorf("up: %d is not a member of the cluster in %s (members: %v)", id, dir, memberIDs(c.members()))
+	}
+	// Ask the others first: the member being removed may be down.
+	var urls []string
+	for _, m := range c.members() {
+		if m.id != id {
+			urls = append(urls, "http://"+m.http)
+		}
+	}
+	for _, m := range c.members() {
+		if m.id == id {
+			urls = append(urls, "http://"+m.http)
+		}
+	}
+	view, err := removeMember(urls, id)
+	if err != nil {
+		return err
+	}
+	c.Removed = append(c.Removed, id)
+	if err := saveCluster(dir, c); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "member %d removed: configuration %s at index %d\n", id, configLine(view.Members), view.Index)
+	if pid, ok := readPid(dir, id); ok {
+		if err := syscall.Kill(pid, syscall.SIGTERM); err == nil {
+			fmt.Fprintf(stdout, "stopped its process (pid %d); its data stays in %s\n", pid, filepath.Join(dir, strconv.Itoa(id)))
+		}
+	}
+	return nil
+}
+
+func memberIDs(ms []member) []int {
+	var ids []int
+	for _, m := range ms {
+		ids = append(ids, m.id)
+	}
+	return ids
+}
+
+// Pid files: up records each node process it runs in dir, so that up
+// -remove can stop a removed member's process.
+func pidFile(dir string, id int) string { return filepath.Join(dir, fmt.Sprintf("node-%d.pid", id)) }
+
+func writePid(dir string, id, pid int) {
+	os.WriteFile(pidFile(dir, id), []byte(strconv.Itoa(pid)+"\n"), 0o644) // best effort: only -remove's stop uses it
+}
+
+// readPid returns the pid in id's pid file if that process is still a
+// raftlab node on id's data directory (a pid file outlives a kill -9 of
+// up, and pids are reused).
+func readPid(dir string, id int) (int, bool) {
+	b, err := os.ReadFile(pidFile(dir, id))
+	if err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0, false
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	args := strings.Split(string(cmdline), "\x00")
+	if err != nil || len(args) < 2 || args[1] != "node" || !slices.Contains(args, filepath.Join(dir, strconv.Itoa(id))) {
+		return 0, false
+	}
+	return pid, true
+}
+
+func removePid(dir string, id, pid int) {
+	if b, err := os.ReadFile(pidFile(dir, id)); err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(pid) {
+		os.Remove(pidFile(dir, id))
+	}
+}
+
+func removePids(dir string, ms []member) {
+	for _, m := range ms {
+		os.Remove(pidFile(dir, m.id))
 	}
 }
 
@@ -208,20 +491,12 @@ func waitReady(httpAddrs []string, d time.Duration) {
 // loadOrCreate reads dir's clusterFile, or chooses ports for a new cluster
 // of n nodes and writes them there.
 func loadOrCreate(dir string, n, basePort int) (cluster, bool, error) {
-	path := filepath.Join(dir, clusterFile)
-	var c cluster
-	b, err := os.ReadFile(path)
+	c, err := loadCluster(dir)
 	if err == nil {
-		if err := json.Unmarshal(b, &c); err != nil {
-			return c, false, fmt.Errorf("up: %s: %v (remove it to start a new cluster)", path, err)
-		}
-		if len(c.Peers) == 0 || len(c.Peers) != len(c.HTTP) {
-			return c, false, fmt.Errorf("up: %s: %d peers and %d HTTP addresses (remove it to start a new cluster)", path, len(c.Peers), len(c.HTTP))
-		}
 		return c, true, nil
 	}
 	if !errors.Is(err, os.ErrNotExist) {
-		return c, false, fmt.Errorf("up: %v", err)
+		return c, false, err
 	}
 	if basePort == 0 {
 		ports, err := freePorts(2 * n)
@@ -248,11 +523,54 @@ func loadOrCreate(dir string, n, basePort int) (cluster, bool, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return c, false, fmt.Errorf("up: %v", err)
 	}
-	b, _ = json.MarshalIndent(c, "", "  ")
-	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-		return c, false, fmt.Errorf("up: %v", err)
+	return c, false, saveCluster(dir, c)
+}
+
+// loadCluster reads dir's clusterFile; an error wraps os.ErrNotExist if
+// there is none.
+func loadCluster(dir string) (cluster, error) {
+	path := filepath.Join(dir, clusterFile)
+	var c cluster
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return c, fmt.Errorf("up: no cluster in %s (no %s: raftlab up -dir %s starts one): %w", dir, clusterFile, dir, err)
 	}
-	return c, false, nil
+	if err != nil {
+		return c, fmt.Errorf("up: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("up: %s: %v (remove it to start a new cluster)", path, err)
+	}
+	if len(c.Peers) == 0 || len(c.Peers) != len(c.HTTP) {
+		return c, fmt.Errorf("up: %s: %d peers and %d HTTP addresses (remove it to start a new cluster)", path, len(c.Peers), len(c.HTTP))
+	}
+	ids := map[int]bool{}
+	for i := range c.Peers {
+		ids[i] = true
+	}
+	for _, j := range c.Joined {
+		if ids[j.ID] || j.ID < 0 || j.ID > node.MaxMemberID || j.Peer == "" || j.HTTP == "" {
+			return c, fmt.Errorf("up: %s: a joined member %+v with a bad or repeated id or an empty address (remove it to start a new cluster)", path, j)
+		}
+		ids[j.ID] = true
+	}
+	return c, nil
+}
+
+// saveCluster writes c to dir's clusterFile, atomically.
+func saveCluster(dir string, c cluster) error {
+	b, _ := json.MarshalIndent(c, "", "  ")
+	path := filepath.Join(dir, clusterFile)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("up: %v", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("up: %v", err)
+	}
+	return nil
 }
 
 // freePorts asks the kernel for k distinct free loopback ports. They are

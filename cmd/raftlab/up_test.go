@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -136,5 +138,127 @@ func TestUpStopsAndResumes(t *testing.T) {
 	up2.cmd.Process.Signal(syscall.SIGTERM)
 	if code := up2.wait(t, 15*time.Second); code != 0 {
 		t.Fatalf("second up after SIGTERM: exit %d; stderr:\n%s", code, up2.stderr)
+	}
+}
+
+// upStatus runs raftlab status and returns its output.
+func upStatus(t *testing.T, nodes string) string {
+	t.Helper()
+	stdout, stderr, code := raftlab(t, "status", nodes)
+	if code != 0 {
+		t.Fatalf("raftlab status: exit %d: %s", code, stderr)
+	}
+	return stdout
+}
+
+// waitStatus waits up to 10 s for raftlab status to print want.
+func waitStatus(t *testing.T, nodes, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out := upStatus(t, nodes)
+		if strings.Contains(out, want) {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("raftlab status never printed %q; last:\n%s", want, out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// statusLeader returns the member id raftlab status's configuration
+// section names as the leader.
+func statusLeader(t *testing.T, out string) int {
+	t.Helper()
+	m := regexp.MustCompile(`as node (\d+), the leader, sees it`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("raftlab status names no leader:\n%s", out)
+	}
+	id, _ := strconv.Atoi(m[1])
+	return id
+}
+
+// A running 3-node up grows to 5 with up -add 2 (real processes that join
+// through -join), and shrinks back to 3 with up -remove: the leader first,
+// then another; removed members' processes stop, the data stays readable,
+// and a resumed up starts only the members left.
+func TestUpAddAndRemove(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cluster")
+	t.Cleanup(func() { killStrays(t, dir) })
+	up := start(t, "up", "up", "-n", "3", "-dir", dir, "-base-port", "0")
+	urls := upURLs(t, up, 3)
+	if _, stderr, code := raftlab(t, "kv", "put", "greeting", "hello", "-nodes="+strings.Join(urls, ",")); code != 0 {
+		t.Fatalf("kv put: exit %d: %s", code, stderr)
+	}
+
+	add := start(t, "up -add", "up", "-add", "2", "-dir", dir)
+	added := upURLs(t, add, 2)
+	for _, id := range []string{"3", "4"} {
+		if !strings.Contains(add.stdout.String(), "node "+id+" is a voter") {
+			t.Errorf("up -add does not say node %s is a voter; stdout:\n%s", id, add.stdout)
+		}
+	}
+	all := append(slices.Clone(urls), added...)
+	nodes := "-nodes=" + strings.Join(all, ",")
+	out := waitStatus(t, nodes, "committed (as node")
+	for _, id := range []string{"0", "1", "2", "3", "4"} {
+		if !regexp.MustCompile(`(?m)^` + id + ` +127\.0\.0\.1:\d+ +voter`).MatchString(out) {
+			t.Errorf("raftlab status shows no voter %s:\n%s", id, out)
+		}
+	}
+	if stdout, stderr, code := raftlab(t, "kv", "get", "greeting", "-nodes="+added[1]); code != 0 || stdout != "hello\n" {
+		t.Fatalf("kv get through the new node 4: exit %d, %q, %s", code, stdout, stderr)
+	}
+
+	leader := statusLeader(t, out)
+	stdout, stderr, code := raftlab(t, "up", "-remove", strconv.Itoa(leader), "-dir", dir)
+	if code != 0 || !strings.Contains(stdout, "member "+strconv.Itoa(leader)+" removed") || !strings.Contains(stdout, "stopped its process") {
+		t.Fatalf("up -remove %d (the leader): exit %d, stdout %q, stderr %q", leader, code, stdout, stderr)
+	}
+	owner := up
+	if leader >= 3 {
+		owner = add
+	}
+	waitFor(t, owner.stderr, fmt.Sprintf("up: node %d was removed from the cluster (up -remove) and has stopped", leader))
+	second := 1
+	if leader == 1 {
+		second = 0
+	}
+	if stdout, stderr, code := raftlab(t, "up", "-remove", strconv.Itoa(second), "-dir", dir); code != 0 {
+		t.Fatalf("up -remove %d: exit %d, stdout %q, stderr %q", second, code, stdout, stderr)
+	}
+	out = waitStatus(t, nodes, "committed (as node")
+	if n := len(regexp.MustCompile(`(?m)^\d+ +127\.0\.0\.1:\d+ +voter`).FindAllString(out, -1)); n != 3 {
+		t.Errorf("raftlab status after two removals shows %d voters, want 3:\n%s", n, out)
+	}
+	if stdout, stderr, code := raftlab(t, "kv", "get", "greeting", nodes); code != 0 || stdout != "hello\n" {
+		t.Fatalf("kv get after the removals: exit %d, %q, %s", code, stdout, stderr)
+	}
+	// raftlab remove of an id that is no member: done, nothing changes.
+	if stdout, stderr, code := raftlab(t, "remove", "99", nodes); code != 0 || !strings.Contains(stdout, "member 99 removed") {
+		t.Errorf("raftlab remove 99: exit %d, %q, %q", code, stdout, stderr)
+	}
+	if _, stderr, code := raftlab(t, "up", "-remove", strconv.Itoa(second), "-dir", dir); code != 1 || !strings.Contains(stderr, "not a member") {
+		t.Errorf("up -remove of a removed member: exit %d, %q; want 1 and \"not a member\"", code, stderr)
+	}
+
+	for name, p := range map[string]*proc{"up": up, "up -add": add} {
+		p.cmd.Process.Signal(os.Interrupt)
+		if code := p.wait(t, 15*time.Second); code != 0 {
+			t.Fatalf("%s after SIGINT: exit %d; stderr:\n%s", name, code, p.stderr)
+		}
+	}
+	up2 := start(t, "resumed up", "up", "-dir", dir)
+	upURLs(t, up2, 3)
+	if !strings.Contains(up2.stdout.String(), "resuming the 3-node cluster") {
+		t.Errorf("resumed up: stdout\n%s", up2.stdout)
+	}
+	if stdout, stderr, code := raftlab(t, "kv", "get", "greeting", nodes); code != 0 || stdout != "hello\n" {
+		t.Fatalf("kv get after resuming: exit %d, %q, %s", code, stdout, stderr)
+	}
+	up2.cmd.Process.Signal(syscall.SIGTERM)
+	if code := up2.wait(t, 15*time.Second); code != 0 {
+		t.Fatalf("resumed up after SIGTERM: exit %d; stderr:\n%s", code, up2.stderr)
 	}
 }

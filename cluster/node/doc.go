@@ -9,18 +9,25 @@
 //		HTTP:  "127.0.0.1:8000",
 //		Dir:   "data/0",
 //	})
+//
+// and, later, a fourth member:
+//
+//	n, err := node.Start(node.Config{ID: 3, Join: "http://127.0.0.1:8000", Addr: "127.0.0.1:7003", HTTP: "127.0.0.1:8003", Dir: "data/3"})
 //	if err != nil { ... } // a *disk.CorruptError says which file, where, and what to do
 //	defer n.Close()
 //
 // # The pieces
 //
 // Start opens Dir with disk.Open and puts a raft.NewPersister in front of
-// it; makes one transport.Client per member address, its own included, so
+// it; starts kvraft.StartKVMember (which makes the Raft peer with
+// raft.MakeMember) with the first configuration, Peers, and a Dial that
+// makes one transport.Client per member address, its own included, so
 // that every member is reached the same way, each wrapped by
-// labrpc.MakeRemoteEnd; starts kvraft.StartKVServer on those ends (which
-// makes the Raft peer); registers the KVServer and its Raft peer
-// (KVServer.Raft) on one labrpc.Server, as the course harness does, and
-// serves it with transport.Listen on Peers[ID]; then serves HTTP on
+// labrpc.MakeRemoteEnd (peers.go: the address book by member id, shared
+// with the node's own client); registers the KVServer, its Raft peer
+// (KVServer.Raft) and the node's membership service on one labrpc.Server,
+// as the course harness does, and serves it with transport.Listen on Addr
+// (Peers[ID] by default); then serves HTTP on
 // Config.HTTP (port 0 picks one: HTTPAddr says which). kvraft snapshots
 // when the persisted Raft state passes MaxRaftState (DefaultMaxRaftState,
 // 1 MiB).
@@ -39,7 +46,13 @@
 //	POST   /kv/{key}   the body is appended to the value; 204
 //	DELETE /kv/{key}   the key is removed; 204 (absent or not)
 //	GET    /status     200 and JSON: id, role, term, leader, commit_index,
-//	                   applied, log_entries, snapshot_index, disk_bytes
+//	                   applied, log_entries, snapshot_index, disk_bytes,
+//	                   config_index, config_committed, members
+//	GET    /members    200 and JSON: this node's configuration (Members)
+//	POST   /members    {"id": N, "addr": "host:port"}: add member N; 200
+//	                   and the leader's configuration once N is a voter
+//	DELETE /members/N  remove member N; 200 and the leader's configuration
+//	                   once a committed one lacks N
 //
 // A key is the rest of the path after /kv/, URL-decoded (it may contain
 // '/'), 1 to MaxKey (1 KiB) bytes; a body is at most MaxValue (1 MiB).
@@ -73,6 +86,39 @@
 // member that last answered one of this node's forwarded requests (-1
 // before any has): a hint, since Raft does not record who it follows.
 //
+// # Membership
+//
+// The configuration is Raft's (raft/doc.go, "Membership changes"): a log
+// entry, used once appended, one change at a time, a new member a learner
+// until it has caught up. A new cluster's members have Config.Peers; a
+// member added later has Config.Join (raftlab node -join URL -addr A)
+// instead: it starts with no configuration, serves its peer listener, and
+// POSTs /members to Join until it is a voter, the cluster refuses it (a
+// 4xx: Joined reports the error, and raftlab node exits 1), or it stops. It
+// asks again on every start; the cluster answers at once if it is a voter
+// already.
+//
+// POST and DELETE /members at any node go to the leader through the
+// membership RPC service (members.go): each call asks Raft for the change
+// (AddServer, RemoveServer) or reports it done, so the node repeats it,
+// following the leader hint and then every voter, pausing 100 ms between
+// rounds, until the leader reports it done in a committed configuration,
+// refuses it, or MemberChangeTimeout (30 s) passes (503: the change may
+// still happen). Refusals: 400 for a malformed body, id or address; 409
+// for removing the last voter or an id in use at another address. A
+// second change waits for the first, including a learner that is still
+// catching up: remove a learner whose node is gone, and the next change
+// can go on. Removing a member that is not one, or adding one that is a
+// voter at that address, is done at once.
+//
+// A removed member is not told (the leader stops sending to it); its node
+// runs on, serving nothing, until it is stopped, and cannot disrupt the
+// others (pre-vote; raft/doc.go). The node's own client sends key/value
+// requests to the voters of the configuration in use, re-read at each
+// step, so a change made while a request waits is followed at once. Faults
+// name members by id and apply to the addresses the node has learned for
+// them, again whenever it learns a new one.
+//
 // # When storage fails
 //
 // If the disk cannot save Raft's state, the member must stop before it
@@ -102,11 +148,14 @@
 // Config.Logf gets one line per event, each starting "node ID:": started
 // (with addresses, data size and snapshot threshold), each change of the
 // member requests go to, the transport's connection changes and refusals,
-// the store's repairs on open, each change of injected faults, stopped (and
+// the store's repairs on open, each change of injected faults, each
+// membership request and its outcome, each join attempt, stopped (and
 // why, for a storage failure).
 //
 // Files: config.go (Config, defaults, bounds), node.go (Start, Close,
 // fatal), storage.go (the store as Raft's Storage, sized for /status),
-// forward.go (the node's client: ids, deadline, leader search), http.go
-// (routes, parsing, status), faults.go (the fault control).
+// forward.go (the node's client: ids, deadline, leader search), peers.go
+// (the address book and transport clients), members.go (the membership
+// service, /members, the join loop), http.go (routes, parsing, status),
+// faults.go (the fault control).
 package node

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -116,9 +117,13 @@ func TestKVAndStatusThroughFollower(t *testing.T) {
 		t.Fatalf("status: exit %d: %s", code, stderr)
 	}
 	t.Logf("raftlab status with node %d down:\n%s", follower, stdout)
-	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	table, config, _ := strings.Cut(strings.TrimSpace(stdout), "\n\n")
+	lines := strings.Split(table, "\n")
 	if len(lines) != 4 || !strings.Contains(lines[0], "LOG ENTRIES") {
 		t.Fatalf("status: want a header and 3 rows, got:\n%s", stdout)
+	}
+	if want := fmt.Sprintf("(as node %d, the leader, sees it)", leader); !strings.Contains(config, want) || strings.Count(config, " voter ") != 3 {
+		t.Errorf("status's configuration: want 3 voters %s, got:\n%s", want, config)
 	}
 	if got := lines[1+follower]; !strings.Contains(got, "unreachable") {
 		t.Errorf("status row of the killed node %d: %q; want unreachable", follower, got)

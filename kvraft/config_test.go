@@ -51,6 +51,11 @@ type config struct {
 	n            int
 	maxraftstate int
 	start        time.Time // when make_config was called
+	// members: 0 for course-made servers (StartKVServer, the fixed
+	// configuration of all n); otherwise servers are made with
+	// StartKVMember, the first members of them starting as the
+	// configuration and the rest empty, waiting to be added.
+	members int
 
 	mu        sync.Mutex
 	rand      *rand.Rand          // the harness's randomness, from seed
@@ -82,12 +87,18 @@ type inflightOp struct {
 // lose and delay messages; maxraftstate is passed to every server (-1: no
 // snapshots).
 func make_config(t *testing.T, n int, unreliable bool, maxraftstate int) *config {
+	return makeConfig(t, n, 0, unreliable, maxraftstate)
+}
+
+// makeConfig is make_config with members (see config.members).
+func makeConfig(t *testing.T, n, members int, unreliable bool, maxraftstate int) *config {
 	net := labrpc.MakeNetwork()
 	cfg := &config{
 		t:            t,
 		net:          net,
 		seed:         net.Seed(),
 		n:            n,
+		members:      members,
 		maxraftstate: maxraftstate,
 		start:        time.Now(),
 		rand:         rand.New(rand.NewPCG(uint64(net.Seed()), 0)),
@@ -429,7 +440,12 @@ func (cfg *config) StartServer(i int) {
 	persister := cfg.saved[i]
 	cfg.mu.Unlock()
 
-	kv := StartKVServer(ends, i, persister, cfg.maxraftstate)
+	var kv *KVServer
+	if cfg.members == 0 {
+		kv = StartKVServer(ends, i, persister, cfg.maxraftstate)
+	} else {
+		kv = StartKVMember(i, persister, cfg.maxraftstate, cfg.memberOptions(i, ends))
+	}
 	srv := labrpc.MakeServer()
 	srv.AddService(labrpc.MakeService(kv))
 	srv.AddService(labrpc.MakeService(kv.rf))

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,9 +31,16 @@ const stopWait = 10 * time.Second
 // or /status.
 const controlTimeout = time.Second
 
+// maxAdds bounds how many members a run adds (the membership fault): each
+// takes a slot, an id above the first Nodes, with ports of its own.
+const maxAdds = 32
+
 // members runs the cluster's node processes: it starts, kills, pauses and
-// restarts them, and puts faults on their links and disks through each
-// one's fault control (node -faults, PUT /faults).
+// restarts them, puts faults on their links and disks through each one's
+// fault control (node -faults, PUT /faults), and adds and removes members
+// (POST and DELETE /members). Slots 0 to Nodes-1 are the first members;
+// an added member takes the next slot. peers[id] and http[id] are set
+// before id is handed out and never change.
 type members struct {
 	cfg    Config
 	clock  *clock
@@ -41,6 +49,10 @@ type members struct {
 	client *http.Client
 
 	mu         sync.Mutex
+	used       int           // slots handed out: ids 0 to used-1
+	voters     []int         // the configuration, as the run last saw it change: sorted ids
+	retired    []bool        // removed from the configuration and stopped, by id
+	lingering  []bool        // removed from the configuration but still running, by id
 	procs      []*proc       // running, by id; nil while down
 	dirs       []string      // the data directory each member last ran on
 	faults     []node.Faults // in force on each member; a restart starts with them
@@ -62,10 +74,14 @@ func newMembers(cfg Config, clk *clock) (*members, error) {
 	if err != nil {
 		return nil, fmt.Errorf("choosing ports: %w", err)
 	}
-	m := &members{cfg: cfg, clock: clk, procs: make([]*proc, cfg.Nodes), dirs: make([]string, cfg.Nodes), faults: make([]node.Faults, cfg.Nodes)}
+	slots := cfg.Nodes + maxAdds
+	m := &members{cfg: cfg, clock: clk, used: cfg.Nodes, retired: make([]bool, slots), lingering: make([]bool, slots), procs: make([]*proc, slots),
+		dirs: make([]string, slots), faults: make([]node.Faults, slots),
+		http: make([]string, slots), peers: make([]string, slots)}
 	for i := range cfg.Nodes {
-		m.http = append(m.http, "http://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[i])))
-		m.peers = append(m.peers, net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[cfg.Nodes+i])))
+		m.http[i] = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[i]))
+		m.peers[i] = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[cfg.Nodes+i]))
+		m.voters = append(m.voters, i)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 4
@@ -115,13 +131,19 @@ func (m *members) start(id int, dir string) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(m.cfg.Binary, "node",
-		"-id", strconv.Itoa(id),
-		"-peers", strings.Join(m.peers, ","),
+	args := []string{"node", "-id", strconv.Itoa(id)}
+	if id < m.cfg.Nodes {
+		args = append(args, "-peers", strings.Join(m.peers[:m.cfg.Nodes], ","))
+	} else {
+		// An added member joins (again, after a restart: the cluster
+		// answers at once if it is a voter) through another member.
+		args = append(args, "-join", m.http[m.other(id)], "-addr", m.peers[id])
+	}
+	cmd := exec.Command(m.cfg.Binary, append(args,
 		"-http", strings.TrimPrefix(m.http[id], "http://"),
 		"-dir", dir,
 		"-max-raft-state", strconv.Itoa(m.cfg.MaxRaftState),
-		"-faults", string(faults))
+		"-faults", string(faults))...)
 	cmd.Env = append(os.Environ(), m.cfg.Env...)
 	// A group of its own, so that a Ctrl-C meant for the run does not
 	// stop the members behind its back (the run stops them in order);
@@ -165,6 +187,130 @@ func (m *members) startAll() error {
 		}
 	}
 	return nil
+}
+
+// current returns the configuration's voters, as the run last saw it change.
+func (m *members) current() []int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.voters)
+}
+
+// live returns every member handed out and not retired: the members of
+// the configuration, and one being added or removed.
+func (m *members) live() []int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var ids []int
+	for id := range m.used {
+		if !m.retired[id] {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// slotsUsed is how many ids have been handed out.
+func (m *members) slotsUsed() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.used
+}
+
+// wasRetired reports whether member id was removed (or never joined) and
+// stopped.
+func (m *members) wasRetired(id int) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.retired[id]
+}
+
+// url is member id's HTTP base URL.
+func (m *members) url(id int) string { return m.http[id] }
+
+// other is a voter other than id (the first), for a member to join through.
+func (m *members) other(id int) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, v := range m.voters {
+		if v != id {
+			return v
+		}
+	}
+	return 0
+}
+
+// newSlot hands out the next id, with ports of its own, for a member to
+// add; false when maxAdds are used.
+func (m *members) newSlot() (int, error) {
+	ports, err := freePorts(2)
+	if err != nil {
+		return -1, fmt.Errorf("choosing ports: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.used == len(m.procs) {
+		return -1, fmt.Errorf("all %d slots for added members are used", maxAdds)
+	}
+	id := m.used
+	m.http[id] = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0]))
+	m.peers[id] = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1]))
+	m.used++
+	return id, nil
+}
+
+// setVoters records the configuration after a change.
+func (m *members) setVoters(ids []int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range m.voters {
+		if !slices.Contains(ids, id) && !m.retired[id] {
+			m.lingering[id] = true
+		}
+	}
+	m.voters = sorted(ids)
+}
+
+// reachable returns the members a client may send to: the configuration's
+// voters, and the members removed from it that still run. A client whose
+// list of members is out of date still talks to a removed one, and what
+// that member answers must be as linearizable as the rest.
+func (m *members) reachable() []int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ids := slices.Clone(m.voters)
+	for id, l := range m.lingering {
+		if l {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// retire stops member id, removed from the configuration (or never added):
+// SIGTERM, an expected exit, and SIGKILL after stopWait. It is not started
+// again, and the monitor stops asking it.
+func (m *members) retire(id int) {
+	m.mu.Lock()
+	m.retired[id] = true
+	m.lingering[id] = false
+	p := m.procs[id]
+	m.mu.Unlock()
+	if p == nil {
+		return
+	}
+	m.signal(id, syscall.SIGCONT)
+	m.signal(id, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(stopWait):
+		m.cfg.Logf("torture: node %d did not stop within %v of SIGTERM: killing it", id, stopWait)
+		m.signal(id, syscall.SIGKILL)
+		<-p.done
+	}
+	m.mu.Lock()
+	m.procs[id] = nil
+	m.mu.Unlock()
 }
 
 // signal sends sig to member id's running process, marking it as expected
@@ -314,6 +460,106 @@ func (m *members) stopAll() {
 			<-p.done
 		}
 	}
+}
+
+// membersView asks member id for its GET /members.
+func (m *members) membersView(ctx context.Context, id int) (node.Members, error) {
+	var v node.Members
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.http[id]+"/members", nil)
+	if err != nil {
+		return v, err
+	}
+	resp, err := m.client.Do(req)
+	if err != nil {
+		return v, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return v, fmt.Errorf("members %s", resp.Status)
+	}
+	err = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&v)
+	return v, err
+}
+
+// changeTimeout bounds a membership change the run makes: a node's own
+// deadline (node.MemberChangeTimeout) and some.
+const changeTimeout = node.MemberChangeTimeout + 10*time.Second
+
+// removeMember asks the cluster to remove id (DELETE /members/id) through
+// the other voters in turn until one says it is done, or changeTimeout
+// passes. It returns the voters of the configuration after the change.
+func (m *members) removeMember(ctx context.Context, id int) ([]int, error) {
+	client := &http.Client{Transport: m.client.Transport, Timeout: node.MemberChangeTimeout + 5*time.Second}
+	deadline := time.Now().Add(changeTimeout)
+	last := "no voter tried"
+	for k := 0; time.Now().Before(deadline); k++ {
+		via := m.current()
+		via = slices.DeleteFunc(via, func(v int) bool { return v == id })
+		if len(via) == 0 {
+			return nil, errors.New("no other voter to ask")
+		}
+		at := via[k%len(via)]
+		req, err := http.NewRequestWithContext(ctx, http.MethodDelete, fmt.Sprintf("%s/members/%d", m.http[at], id), nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			last = fmt.Sprintf("node %d: %v", at, err)
+			if !wait(ctx, 200*time.Millisecond) {
+				break
+			}
+			continue
+		}
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusOK:
+			var v node.Members
+			if err := json.Unmarshal(b, &v); err != nil {
+				return nil, fmt.Errorf("node %d's answer: %v", at, err)
+			}
+			return votersOf(v), nil
+		case http.StatusServiceUnavailable:
+			last = fmt.Sprintf("node %d: %s", at, strings.TrimSpace(string(b)))
+		default:
+			return nil, fmt.Errorf("node %d refused: %s: %s", at, resp.Status, strings.TrimSpace(string(b)))
+		}
+	}
+	return nil, fmt.Errorf("not done within %v (last: %s)", changeTimeout, last)
+}
+
+// awaitVoter waits until member id's own view shows it a voter of a
+// committed configuration (its join done), or changeTimeout passes. It
+// returns that configuration's voters.
+func (m *members) awaitVoter(ctx context.Context, id int) ([]int, error) {
+	deadline := time.Now().Add(changeTimeout)
+	last := "no answer"
+	for time.Now().Before(deadline) {
+		v, err := m.membersView(ctx, id)
+		if err == nil && v.Committed && slices.Contains(votersOf(v), id) {
+			return votersOf(v), nil
+		}
+		if err != nil {
+			last = err.Error()
+		} else {
+			last = fmt.Sprintf("configuration %v at %d, committed %v", v.Members, v.Index, v.Committed)
+		}
+		if !wait(ctx, sampleEvery) {
+			break
+		}
+	}
+	return nil, fmt.Errorf("node %d is no voter within %v (last: %s)", id, changeTimeout, last)
+}
+
+func votersOf(v node.Members) []int {
+	var ids []int
+	for _, s := range v.Members {
+		if !s.Learner {
+			ids = append(ids, s.ID)
+		}
+	}
+	return sorted(ids)
 }
 
 // exits returns the members' exits the run did not ask for.

@@ -16,10 +16,13 @@ const (
 	Pause     = "pause"     // SIGSTOP some members (at most MaxDown), then SIGCONT
 	Slow      = "slow"      // add latency to peer links
 	Disk      = "disk"      // slow fsyncs on some members, or restart one on a copy of its data cut mid-record
+	// Membership adds a fresh member or removes one (the leader half the
+	// time), keeping 3 to Nodes+2 voters.
+	Membership = "membership"
 )
 
 // Kinds lists every kind of fault, in the order summaries use.
-var Kinds = []string{Kill, Partition, Pause, Slow, Disk}
+var Kinds = []string{Kill, Partition, Pause, Slow, Disk, Membership}
 
 // Config is one torture run.
 type Config struct {

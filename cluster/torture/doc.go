@@ -27,7 +27,9 @@
 // # Clients and the history
 //
 // Each client sends one request at a time, each to a member drawn at
-// random (so two in three are forwarded to the leader), at its share of
+// random (so two in three are forwarded to the leader; with membership
+// changes, from the configuration's voters and the removed members still
+// running), at its share of
 // Config.Rate: half reads, 45% appends, 5% puts, on Keys keys. Every
 // write's value is a token no other write uses ("client.seq;"), so a read
 // shows which writes it saw, in order. Requests carry Client-Id and
@@ -62,6 +64,19 @@
 //     copy of its directory whose wal ends mid-record (disk.TornCopy), as
 //     a crash in the middle of a write leaves it; the member must drop the
 //     torn record and recover.
+//   - membership: add a member or remove one, one change at a time: add
+//     while the configuration has 3 voters or fewer, remove at Nodes+2,
+//     otherwise toss a coin. An added member takes a fresh id (up to 32
+//     over a run) and ports of its own and starts with `-join` through
+//     another voter; the fault ends when it is a voter (a member that has
+//     not joined within 40 s is removed and stopped, and the change counts
+//     as failed). A removed member (the leader half the time) is taken out
+//     with DELETE /members/{id}, then runs on for the hold, clients still
+//     sending to it as clients with an old list of members would, and is
+//     then stopped (SIGTERM). Kill, pause, partition, slow and disk aim at
+//     the configuration's members as it stands when they start. A change
+//     under way when the run ends is finished first, so that the final
+//     reads meet a settled configuration.
 //
 // Targets given as "the leader" are resolved when the fault starts, so
 // the seed replays the same schedule of choices against a cluster that
@@ -85,11 +100,13 @@
 // # The report
 //
 // Result.Summary is a few lines: operations ok and unknown, ok/s, latency
-// percentiles, faults by kind, elections, writes, the check, the verdict
+// percentiles, faults by kind, membership changes (members added,
+// removed, changes failed, the configuration at the end) when that fault
+// is on, elections, writes, the check, the verdict
 // with each finding, and the command line that replays the seed. With
 // Config.Out, report.html there is one self-contained page: the summary;
 // a band with one row for the faults, a row per member's role and term
-// over time (leader bars labelled with their term), and a row of
+// over time (a member added or removed during the run labelled so) (leader bars labelled with their term), and a row of
 // operations returned per slice of time, with the stretch where the
 // history broke marked in red; what broke (the key and the operation that
 // cannot be linearized); the writes lost or applied twice; the table of
@@ -97,7 +114,8 @@
 // key that failed (of every key with AllKeys).
 //
 // Files: config.go (Config, fault kinds), torture.go (Run), cluster.go
-// (the member processes and their fault control), workload.go (clients,
+// (the member processes, their fault control, and the configuration as
+// the run changes it), workload.go (clients,
 // the history), nemesis.go, monitor.go, check.go (lost writes, the
 // history for the checker), summary.go, report.go (the HTML), clock.go.
 package torture

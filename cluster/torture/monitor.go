@@ -46,7 +46,7 @@ type monitor struct {
 }
 
 func newMonitor(m *members, clk *clock) *monitor {
-	return &monitor{m: m, clock: clk, spans: make([][]span, m.cfg.Nodes), leaders: map[int]map[int]bool{}, current: -1}
+	return &monitor{m: m, clock: clk, spans: make([][]span, len(m.procs)), leaders: map[int]map[int]bool{}, current: -1}
 }
 
 // run samples until ctx ends.
@@ -55,7 +55,9 @@ func (mo *monitor) run(ctx context.Context) {
 	defer t.Stop()
 	var wg sync.WaitGroup
 	for {
-		for id := range mo.m.cfg.Nodes {
+		// Every member handed out and not retired: one being added, or
+		// removed and still running, is watched like the rest.
+		for _, id := range mo.m.live() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -154,12 +156,13 @@ func (mo *monitor) doubleLeaders() []string {
 	return out
 }
 
-// timelines returns a copy of every member's spans.
+// timelines returns a copy of the spans of every member handed out.
 func (mo *monitor) timelines() ([][]span, int) {
+	used := mo.m.slotsUsed()
 	mo.mu.Lock()
 	defer mo.mu.Unlock()
-	out := make([][]span, len(mo.spans))
-	for i, s := range mo.spans {
+	out := make([][]span, used)
+	for i, s := range mo.spans[:used] {
 		out[i] = append([]span(nil), s...)
 	}
 	return out, mo.maxTerm

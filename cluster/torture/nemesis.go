@@ -25,6 +25,7 @@ type fault struct {
 	detail     string // what it did, in a few words
 	nodes      []int  // the members it acted on
 	start, end time.Duration
+	failed     bool // a membership change that was not made
 }
 
 // nemesis injects faults on a schedule drawn from its seed: which kind,
@@ -74,6 +75,8 @@ func (n *nemesis) run(ctx context.Context) {
 			n.slow(ctx, hold)
 		case Disk:
 			n.disk(ctx, hold)
+		case Membership:
+			n.membership(ctx, hold)
 		}
 	}
 }
@@ -81,25 +84,63 @@ func (n *nemesis) run(ctx context.Context) {
 // record logs the start of a fault and returns a function that logs its
 // end and keeps it.
 func (n *nemesis) record(kind string, nodes []int, format string, args ...any) func() {
+	done, _ := n.recordChange(kind, nodes, format, args...)
+	return done
+}
+
+// recordChange is record, with a flag to set before done if the change
+// failed.
+func (n *nemesis) recordChange(kind string, nodes []int, format string, args ...any) (func(), *bool) {
 	f := fault{kind: kind, nodes: slices.Clone(nodes), detail: fmt.Sprintf(format, args...), start: n.clock.since()}
 	n.cfg.Logf("torture: %s: %s", kind, f.detail)
 	return func() {
 		f.end = n.clock.since()
-		n.cfg.Logf("torture: %s healed after %.1fs", kind, (f.end - f.start).Seconds())
+		if f.failed {
+			f.detail += ": failed"
+		}
+		switch {
+		case kind != Membership:
+			n.cfg.Logf("torture: %s healed after %.1fs", kind, (f.end - f.start).Seconds())
+		case f.failed:
+			n.cfg.Logf("torture: %s: the change failed after %.1fs", kind, (f.end - f.start).Seconds())
+		default:
+			n.cfg.Logf("torture: %s: done after %.1fs", kind, (f.end - f.start).Seconds())
+		}
 		n.mu.Lock()
 		n.faults = append(n.faults, f)
 		n.mu.Unlock()
-	}
+	}, &f.failed
 }
 
-// targets picks k distinct members, the leader among them half the time
-// (when one is known).
+// perm is the configuration's voters in a random order.
+func (n *nemesis) perm() []int {
+	cur := n.m.current()
+	out := make([]int, len(cur))
+	for i, j := range n.rng.Perm(len(cur)) {
+		out[i] = cur[j]
+	}
+	return out
+}
+
+// maxDown is how many members a kill or pause may take down: MaxDown, but
+// no more than a minority of the configuration now if MaxDown asked for a
+// minority of the first one.
+func (n *nemesis) maxDown() int {
+	minority := (len(n.m.current()) - 1) / 2
+	if n.cfg.MaxDown <= (n.cfg.Nodes-1)/2 {
+		return max(1, min(n.cfg.MaxDown, minority))
+	}
+	return min(n.cfg.MaxDown, len(n.m.current()))
+}
+
+// targets picks k distinct members of the configuration, the leader among
+// them half the time (when one is known).
 func (n *nemesis) targets(k int) (ids []int, leader int) {
-	perm := n.rng.Perm(n.cfg.Nodes)
+	perm := n.perm()
+	k = min(k, len(perm))
 	withLeader := n.rng.IntN(2) == 0
 	leader = n.mon.leader()
-	if withLeader && leader >= 0 {
-		i := slices.Index(perm, leader)
+	if i := slices.Index(perm, leader); withLeader && leader >= 0 && i >= 0 {
 		perm[0], perm[i] = perm[i], perm[0]
 	}
 	ids = perm[:k]
@@ -120,7 +161,7 @@ func leaderNote(leader int) string {
 
 // kill SIGKILLs 1 to MaxDown members at once and restarts them after hold.
 func (n *nemesis) kill(ctx context.Context, hold time.Duration) {
-	ids, leader := n.targets(1 + n.rng.IntN(n.cfg.MaxDown))
+	ids, leader := n.targets(1 + n.rng.IntN(n.maxDown()))
 	done := n.record(Kill, ids, "SIGKILL nodes %v%s", ids, leaderNote(leader))
 	for _, id := range ids {
 		if err := n.m.kill(id); err != nil {
@@ -138,7 +179,7 @@ func (n *nemesis) kill(ctx context.Context, hold time.Duration) {
 
 // pause SIGSTOPs 1 to MaxDown members and SIGCONTs them after hold.
 func (n *nemesis) pause(ctx context.Context, hold time.Duration) {
-	ids, leader := n.targets(1 + n.rng.IntN(n.cfg.MaxDown))
+	ids, leader := n.targets(1 + n.rng.IntN(n.maxDown()))
 	done := n.record(Pause, ids, "SIGSTOP nodes %v%s", ids, leaderNote(leader))
 	for _, id := range ids {
 		if err := n.m.pause(id); err != nil {
@@ -159,14 +200,14 @@ func (n *nemesis) pause(ctx context.Context, hold time.Duration) {
 // from the rest; the leader alone; and a bridge, two sides that cannot
 // reach each other but both reach one member in the middle.
 func (n *nemesis) partition(ctx context.Context, hold time.Duration) {
-	perm := n.rng.Perm(n.cfg.Nodes)
+	perm := n.perm()
 	var groups [][]int // members in different groups cannot talk, except to the bridge
 	bridge := -1
 	var detail string
 	leader := n.mon.leader() // read once: the monitor may change it meanwhile
 	switch shape := n.rng.IntN(3); {
-	case shape == 0 || shape == 1 && leader < 0:
-		k := 1 + n.rng.IntN((n.cfg.Nodes-1)/2)
+	case shape == 0 || shape == 1 && !slices.Contains(perm, leader):
+		k := 1 + n.rng.IntN((len(perm)-1)/2)
 		minority := sorted(perm[:k])
 		groups = [][]int{minority, sorted(perm[k:])}
 		detail = fmt.Sprintf("minority %v | %v", groups[0], groups[1])
@@ -175,7 +216,7 @@ func (n *nemesis) partition(ctx context.Context, hold time.Duration) {
 		groups = [][]int{{leader}, sorted(rest)}
 		detail = fmt.Sprintf("leader %v | %v", groups[0], groups[1])
 	default:
-		mid := n.cfg.Nodes / 2
+		mid := len(perm) / 2
 		bridge = perm[mid]
 		groups = [][]int{sorted(perm[:mid]), sorted(perm[mid+1:])}
 		detail = fmt.Sprintf("bridge %v | %d | %v", groups[0], bridge, groups[1])
@@ -186,11 +227,13 @@ func (n *nemesis) partition(ctx context.Context, hold time.Duration) {
 			group[id] = g
 		}
 	}
-	faults := make([]node.Faults, n.cfg.Nodes)
-	for a := range n.cfg.Nodes {
-		for b := range n.cfg.Nodes {
+	faults := map[int]node.Faults{}
+	for _, a := range perm {
+		for _, b := range perm {
 			if a != b && a != bridge && b != bridge && group[a] != group[b] {
-				faults[a].Drop = append(faults[a].Drop, b)
+				f := faults[a]
+				f.Drop = append(f.Drop, b)
+				faults[a] = f
 			}
 		}
 	}
@@ -204,22 +247,25 @@ func (n *nemesis) partition(ctx context.Context, hold time.Duration) {
 // slow adds 5 to 100 ms to every call on a random half of the links, in
 // each direction on its own, and takes it away after hold.
 func (n *nemesis) slow(ctx context.Context, hold time.Duration) {
-	faults := make([]node.Faults, n.cfg.Nodes)
+	faults := map[int]node.Faults{}
 	var links []string
-	for a := range n.cfg.Nodes {
-		for b := range n.cfg.Nodes {
+	cur := n.m.current()
+	for _, a := range cur {
+		for _, b := range cur {
 			if a == b || n.rng.IntN(2) == 0 {
 				continue
 			}
 			ms := 5 + n.rng.IntN(96)
-			if faults[a].DelayMs == nil {
-				faults[a].DelayMs = map[int]int{}
+			f := faults[a]
+			if f.DelayMs == nil {
+				f.DelayMs = map[int]int{}
 			}
-			faults[a].DelayMs[b] = ms
+			f.DelayMs[b] = ms
+			faults[a] = f
 			links = append(links, fmt.Sprintf("%d->%d %dms", a, b, ms))
 		}
 	}
-	done := n.record(Slow, allIDs(n.cfg.Nodes), "latency on %s", strings.Join(links, ", "))
+	done := n.record(Slow, cur, "latency on %s", strings.Join(links, ", "))
 	n.setAll(ctx, faults)
 	wait(ctx, hold)
 	n.healLinks(ctx)
@@ -232,12 +278,12 @@ func (n *nemesis) slow(ctx context.Context, hold time.Duration) {
 // record, as a crash in the middle of a write leaves it.
 func (n *nemesis) disk(ctx context.Context, hold time.Duration) {
 	if n.rng.IntN(2) == 0 {
-		ids, leader := n.targets(1 + n.rng.IntN(n.cfg.Nodes))
+		ids, leader := n.targets(1 + n.rng.IntN(len(n.m.current())))
 		ms := 5 + n.rng.IntN(46)
 		done := n.record(Disk, ids, "fsync delay %dms on nodes %v%s", ms, ids, leaderNote(leader))
-		faults := make([]node.Faults, n.cfg.Nodes)
+		faults := map[int]node.Faults{}
 		for _, id := range ids {
-			faults[id].FsyncDelayMs = ms
+			faults[id] = node.Faults{FsyncDelayMs: ms}
 		}
 		n.setAll(ctx, faults)
 		wait(ctx, hold)
@@ -262,10 +308,12 @@ func (n *nemesis) disk(ctx context.Context, hold time.Duration) {
 	done()
 }
 
-// setAll puts faults[i] on each member i, all at once.
-func (n *nemesis) setAll(ctx context.Context, faults []node.Faults) {
+// setAll puts faults[i] on each live member i, and none on the others,
+// all at once.
+func (n *nemesis) setAll(ctx context.Context, faults map[int]node.Faults) {
 	var wg sync.WaitGroup
-	for id, f := range faults {
+	for _, id := range n.m.live() {
+		f := faults[id]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -281,7 +329,7 @@ func (n *nemesis) setAll(ctx context.Context, faults []node.Faults) {
 
 // healLinks takes every link and disk fault away.
 func (n *nemesis) healLinks(ctx context.Context) {
-	n.setAll(ctx, make([]node.Faults, n.cfg.Nodes))
+	n.setAll(ctx, nil)
 }
 
 // injected returns the faults injected so far, in the order they ended.
@@ -297,10 +345,68 @@ func sorted(ids []int) []int {
 	return s
 }
 
-func allIDs(n int) []int {
-	ids := make([]int, n)
-	for i := range ids {
-		ids[i] = i
+// The bounds of the membership fault: the configuration keeps at least
+// minVoters, and grows to at most Nodes+2.
+const minVoters = 3
+
+// membership adds a fresh member (the next slot, started with -join) or
+// removes one (the leader half the time), one change at a time: it adds
+// at minVoters, removes at Nodes+2, and otherwise tosses a coin. A
+// removed member's process runs on for hold (it must not disrupt the
+// others: the monitor still watches it) and is then stopped. A member
+// that could not join within the deadline is removed as a learner and
+// stopped. The change is made to its end even if the run ends meanwhile,
+// so that the final reads meet a settled configuration.
+func (n *nemesis) membership(ctx context.Context, hold time.Duration) {
+	cur := n.m.current()
+	add := len(cur) <= minVoters || (len(cur) < n.cfg.Nodes+2 && n.rng.IntN(2) == 0)
+	pickLeader := n.rng.IntN(2) == 0
+	pick := cur[n.rng.IntN(len(cur))]
+	settle := context.WithoutCancel(ctx)
+	if add {
+		id, err := n.m.newSlot()
+		if err != nil {
+			n.cfg.Logf("torture: membership: no add: %v", err)
+			return
+		}
+		done, failed := n.recordChange(Membership, []int{id}, "add node %d (joining through node %d)", id, n.m.other(id))
+		if err := n.m.start(id, n.m.dataDir(id)); err != nil {
+			n.cfg.Logf("torture: membership: %v", err)
+			*failed = true
+			done()
+			return
+		}
+		voters, err := n.m.awaitVoter(settle, id)
+		if err != nil {
+			n.cfg.Logf("torture: membership: %v; removing it", err)
+			if _, err := n.m.removeMember(settle, id); err != nil {
+				n.cfg.Logf("torture: membership: removing node %d that did not join: %v", id, err)
+			}
+			n.m.retire(id)
+			*failed = true
+			done()
+			return
+		}
+		n.m.setVoters(voters)
+		n.cfg.Logf("torture: membership: node %d is a voter: configuration %v", id, voters)
+		done()
+		return
 	}
-	return ids
+	id, leader := pick, -1
+	if l := n.mon.leader(); pickLeader && slices.Contains(cur, l) {
+		id, leader = l, l
+	}
+	done, failed := n.recordChange(Membership, []int{id}, "remove node %d%s", id, leaderNote(leader))
+	voters, err := n.m.removeMember(settle, id)
+	if err != nil {
+		n.cfg.Logf("torture: membership: removing node %d: %v", id, err)
+		*failed = true
+		done()
+		return
+	}
+	n.m.setVoters(voters)
+	n.cfg.Logf("torture: membership: node %d removed: configuration %v; it runs on for %.1fs", id, voters, hold.Seconds())
+	wait(ctx, hold)
+	n.m.retire(id)
+	done()
 }

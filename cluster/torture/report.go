@@ -15,7 +15,7 @@ import (
 // The report's timeline band, in pixels.
 const (
 	bandWidth = 1100 // the time axis
-	bandLabel = 90   // the row labels on its left
+	bandLabel = 130  // the row labels on its left
 	bandRow   = 20
 	bandGap   = 4
 )
@@ -26,7 +26,7 @@ var (
 		"leader": "#2a9d3a", "follower": "#c9dcef", "candidate": "#f39c12", "pre-candidate": "#f8c471",
 		roleDown: "#222", roleSilent: "#b07cc6",
 	}
-	faultColor = map[string]string{Kill: "#c0392b", Partition: "#2e6fd8", Pause: "#8e44ad", Slow: "#c9a900", Disk: "#8d6e3f"}
+	faultColor = map[string]string{Kill: "#c0392b", Partition: "#2e6fd8", Pause: "#8e44ad", Slow: "#c9a900", Disk: "#8d6e3f", Membership: "#16a085"}
 )
 
 func (r *report) reportPath() string { return filepath.Join(r.cfg.Out, "report.html") }
@@ -162,6 +162,11 @@ func (r *report) view(drawn int) headView {
 
 	for id, ss := range spans {
 		row := rowView{Label: fmt.Sprintf("node %d", id), Y: y}
+		if r.m.wasRetired(id) {
+			row.Label += " (removed)" // its timeline ends when it was stopped
+		} else if id >= r.cfg.Nodes {
+			row.Label += " (added)"
+		}
 		for _, s := range ss {
 			to := s.to + sampleEvery // a sample stands for the time until the next
 			b := barView{X: x(s.from), W: w(s.from, to), Y: y, H: bandRow, Fill: roleColor[s.role],

@@ -19,7 +19,7 @@ func TestReportOfAFailedRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &members{cfg: cfg}
+	m := &members{cfg: cfg, used: 3, voters: []int{0, 1, 2}, procs: make([]*proc, 3), retired: make([]bool, 3), lingering: make([]bool, 3)}
 	mon := newMonitor(m, newClock())
 	mon.spans[0] = []span{{0, 4 * time.Second, "leader", 3}, {4 * time.Second, 6 * time.Second, roleDown, -1}, {6 * time.Second, 10 * time.Second, "follower", 4}}
 	mon.spans[1] = []span{{0, 5 * time.Second, "follower", 3}, {5 * time.Second, 10 * time.Second, "leader", 4}}

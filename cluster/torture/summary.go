@@ -68,6 +68,11 @@ func (r *report) summary() string {
 	}
 	line("latency ms", "p50 %s  p90 %s  p99 %s  max %s (ok operations, retries included)", pct(0.5), pct(0.9), pct(0.99), pct(1))
 	line("faults", "%s", r.faultCounts())
+	if slices.Contains(cfg.Faults, Membership) {
+		added, removed, failed := r.changes()
+		line("membership", "%s added, %d removed, %s failed; configuration at the end %v",
+			plural(added, "member"), removed, plural(failed, "change"), r.m.current())
+	}
 	_, maxTerm := r.mon.timelines()
 	leaders := "at most one leader in each term"
 	if d := r.mon.doubleLeaders(); len(d) > 0 {
@@ -100,6 +105,22 @@ func (r *report) summary() string {
 		line("data", "%s (node-N.log: each member's log)", r.cfg.Dir)
 	}
 	return b.String()
+}
+
+// changes counts the membership changes made and failed.
+func (r *report) changes() (added, removed, failed int) {
+	for _, f := range r.faults {
+		switch {
+		case f.kind != Membership:
+		case f.failed:
+			failed++
+		case strings.HasPrefix(f.detail, "add "):
+			added++
+		default:
+			removed++
+		}
+	}
+	return added, removed, failed
 }
 
 func missingNote(keys []string) string {
@@ -178,4 +199,12 @@ func (r *report) replay() string {
 		s += fmt.Sprintf(" -max-raft-state %d", c.MaxRaftState)
 	}
 	return s
+}
+
+// plural is n and noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -55,7 +55,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	cfg.Logf("torture: %d nodes in %s (HTTP %s), %d clients, %d keys, %v, seed %d, faults %s",
-		cfg.Nodes, cfg.Dir, strings.Join(m.http, " "), cfg.Clients, cfg.Keys, cfg.Duration, cfg.Seed, faultList(cfg.Faults))
+		cfg.Nodes, cfg.Dir, strings.Join(m.http[:cfg.Nodes], " "), cfg.Clients, cfg.Keys, cfg.Duration, cfg.Seed, faultList(cfg.Faults))
 	if err := m.startAll(); err != nil {
 		m.stopAll()
 		return nil, err
@@ -74,7 +74,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("%w (node logs in %s)", err, cfg.Dir)
 	}
 
-	wl := newWorkload(cfg, clk, m.http)
+	wl := newWorkload(cfg, clk, m)
 	nem := newNemesis(cfg, m, mon, clk)
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
@@ -202,7 +202,7 @@ func finalReads(wl *workload, cfg Config, clk *clock) bool {
 // countTorn counts the torn records the members' logs say they dropped.
 func countTorn(m *members) int {
 	n := 0
-	for id := range m.cfg.Nodes {
+	for id := range m.slotsUsed() {
 		b, err := os.ReadFile(m.logPath(id))
 		if err != nil {
 			continue

@@ -105,16 +105,16 @@ type kvClient struct {
 type workload struct {
 	cfg   Config
 	clock *clock
-	urls  []string
+	m     *members // the configuration's voters are whom clients ask
 	http  *http.Client
 	hist  *history
 }
 
-func newWorkload(cfg Config, clk *clock, urls []string) *workload {
+func newWorkload(cfg Config, clk *clock, m *members) *workload {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns = 4 * cfg.Clients
 	tr.MaxIdleConnsPerHost = 2 * cfg.Clients
-	return &workload{cfg: cfg, clock: clk, urls: urls,
+	return &workload{cfg: cfg, clock: clk, m: m,
 		http: &http.Client{Transport: tr, Timeout: attemptTimeout}, hist: &history{}}
 }
 
@@ -229,7 +229,8 @@ func (c *kvClient) resend(kind uint8, k, value string) {
 // (or was tried last), and whether the outcome is unknown.
 func (c *kvClient) send(kind uint8, k, value string, call time.Duration) (v string, ret time.Duration, node int, unknown bool) {
 	for {
-		node = c.rng.IntN(len(c.w.urls))
+		cur := c.w.m.reachable()
+		node = cur[c.rng.IntN(len(cur))]
 		v, err := c.attempt(node, kind, k, value)
 		if err == nil {
 			return v, c.w.clock.since(), node, false
@@ -260,7 +261,7 @@ func (c *kvClient) attempt(i int, kind uint8, k, value string) (string, error) {
 	if kind != linearizability.KvGet {
 		body = strings.NewReader(value)
 	}
-	req, err := http.NewRequest(method, c.w.urls[i]+"/kv/"+k, body)
+	req, err := http.NewRequest(method, c.w.m.url(i)+"/kv/"+k, body)
 	if err != nil {
 		return "", badRequest{err}
 	}

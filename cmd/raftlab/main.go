@@ -60,7 +60,7 @@ const usage = `usage:
   raftlab kv get|put|append|delete KEY [VALUE] [-nodes URL,...]
   raftlab status [-nodes URL,...]
   raftlab bench [-c 10] [-d 10s] [-reads 0] [-keys 1000] [-value 16] [-nodes URL,...]
-  raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults kill,partition,pause,slow,disk] [-o DIR]
+  raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults kill,partition,pause,slow,disk,membership] [-o DIR]
 Run "raftlab COMMAND -h" for a command's flags.
 `
 

@@ -23,7 +23,7 @@ func runTorture(args []string, stdout, stderr io.Writer) error {
 	keys := fs.Int("keys", 8, "keys the clients read and write")
 	duration := fs.Duration("duration", 60*time.Second, "how long the clients run and faults are injected")
 	seed := fs.Uint64("seed", 0, "seed of the fault schedule and the clients' choices; 0 picks one (printed, for a replay)")
-	faults := fs.String("faults", "all", "faults to inject, comma-separated: kill,partition,pause,slow,disk (or all, none)")
+	faults := fs.String("faults", "all", "faults to inject, comma-separated: kill,partition,pause,slow,disk,membership (or all, none)")
 	maxDown := fs.Int("max-down", 0, "most nodes a kill or pause takes down at once; 0 means a minority")
 	rate := fs.Float64("rate", torture.DefaultRate, "operations per second, all clients together; 0 for as fast as they go")
 	dir := fs.String("dir", "", "directory for the nodes' data and logs (default a temporary one, removed after a pass)")
@@ -32,7 +32,7 @@ func runTorture(args []string, stdout, stderr io.Writer) error {
 	maxState := fs.Int("max-raft-state", 0, fmt.Sprintf("each node's snapshot threshold in bytes; 0 means %d (small, so snapshots happen under faults)", torture.DefaultMaxRaftState))
 	checkTimeout := fs.Duration("check-timeout", torture.DefaultCheckTimeout, "time limit of the linearizability check (a check that runs out is not a pass)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults kill,partition,pause,slow,disk] [-o DIR] [flags]")
+		fmt.Fprintln(fs.Output(), "usage: raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults kill,partition,pause,slow,disk,membership] [-o DIR] [flags]")
 		fmt.Fprintln(fs.Output(), "Starts a local cluster of node processes, runs clients against it while injecting faults, then checks the history for linearizability and lost writes. Exit status 0: passed; 1: a violation, a lost write, a check that ran out of time, or a run that could not be made; 2: bad usage.")
 		fs.PrintDefaults()
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -91,6 +92,41 @@ func TestTorturePasses(t *testing.T) {
 	}
 }
 
+// Membership changes among the faults: members are added (fresh ids,
+// joining with -join) and removed (the leader among them), the removed
+// ones kept running a while and then stopped as expected, and the run
+// still passes; the summary counts the changes and the report labels the
+// members added and removed.
+func TestTortureMembership(t *testing.T) {
+	r := tortureProc(t, bin, nil, 3*time.Minute, "-duration", "25s", "-seed", "1", "-clients", "6", "-faults", "membership,kill,partition")
+	t.Logf("summary:\n%s", r.stdout)
+	if r.code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	m := regexp.MustCompile(`membership   (\d+) members? added, (\d+) removed, 0 changes failed; configuration at the end \[[\d ]+\]`).FindStringSubmatch(r.stdout)
+	if m == nil || m[1] == "0" || m[2] == "0" {
+		t.Fatalf("summary lacks a membership line with members added and removed and no change failed:\n%s", r.stdout)
+	}
+	for _, want := range []string{"verdict      PASS", "membership "} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+	for _, want := range []string{"(added)", "(removed)", ">membership<"} {
+		if !strings.Contains(r.report, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	for _, want := range []string{"torture: membership: add node 3 (joining through node", "is a voter: configuration", "removed: configuration", "it runs on for"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	if strings.Contains(r.stderr, "exited by itself") {
+		t.Errorf("a member exited by itself:\n%s", r.stderr)
+	}
+}
+
 // bugBin is raftlab built with the deliberate bugs (internal/bugs), once.
 var bugBin = sync.OnceValues(func() (string, error) {
 	path := filepath.Join(filepath.Dir(bin), "raftlab-bugs")
@@ -136,7 +172,7 @@ func TestTortureCatchesBugs(t *testing.T) {
 		{bugs.SnapshotWithoutDuplicates, []string{"-faults", "kill", "-max-down", "3", "-max-raft-state", "1024", "-seed", "5"},
 			[]string{"writes applied twice, first:", "the history is not linearizable: key"}, []string{"Writes applied twice", "could not be linearized"}},
 	} {
-		t.Run(tc.bug, func(t *testing.T) {
+		t.Run(tc.bug+"/"+strings.Join(tc.args, " "), func(t *testing.T) {
 			r := tortureProc(t, binary, []string{"RAFTLAB_BUGS=" + tc.bug}, 3*time.Minute, append([]string{"-duration", "20s"}, tc.args...)...)
 			t.Logf("summary:\n%s", r.stdout)
 			if r.code != 1 {

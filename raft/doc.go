@@ -65,10 +65,16 @@
 //   - Elections, CheckQuorum and commitment count the voters of the
 //     configuration in use; votes from others are ignored.
 //   - A leader that removes itself keeps leading until the change commits,
-//     not counting itself toward majorities, and then steps down; it no
-//     longer campaigns.
-//   - A removed server, a learner, and a server waiting to be added never
-//     start an election (canCampaign). A removed server that has not
+//     not counting itself toward majorities, and then steps down; after
+//     that it no longer campaigns. If it loses leadership before it knows
+//     the change committed, it does campaign (§4.2.2), in the new
+//     configuration and without its own vote: it may hold the newest log,
+//     which the others, still on the old configuration, need in their
+//     leader (without it, removing the leader of 4 voters while one is
+//     down can leave no server able to win). Leading again, it commits the
+//     change and steps down.
+//   - A removed server, a learner, and a server waiting to be added
+//     otherwise never start an election (canCampaign). A removed server that has not
 //     learned of its removal (the leader stops sending to it once it
 //     appends the change) does time out, but it cannot disrupt (§4.2.3):
 //     its pre-votes are refused by every server that hears the leader
@@ -83,9 +89,14 @@
 //   - applyCh delivers a configuration entry at its index, as a command of
 //     type Configuration; the service skips it (kvraft does). Start
 //     refuses a Configuration command (it panics: use AddServer).
-//   - Ids are any ints in [0, 2^40]; Dial is called once per member (and
-//     again if its address changes), from the peer's goroutines, without
-//     its lock held.
+//   - Ids are any ints in [0, 2^40]; Dial is called each time a server
+//     becomes a member of this peer's configuration (or its address
+//     changes): once per member, and again after a member is removed and
+//     added back, or a rolled-back change removed and restored it. It is
+//     called from the peer's goroutines, without its lock held.
+//   - Options.Servers bootstraps a cluster once. A peer whose disk was lost
+//     must not be started again with it (it would form a second cluster,
+//     §4.4): start it with empty Servers and add it as a new member.
 //
 // Status reports the configuration and, on the leader, every member's
 // match index: an operator sees a learner catching up.

@@ -269,12 +269,23 @@ func (rf *Raft) commitIfAlone() {
 	}
 }
 
-// canCampaign: only a voter of its own configuration starts elections; a
-// learner, a removed server and a server waiting to be added never do, so
+// canCampaign: a voter of its own configuration starts elections; a
+// learner, a removed server and a server waiting to be added do not, so
 // they cannot disrupt the cluster (§4.2.3; pre-vote and leaderLease stop a
-// removed server that does not know it was removed). Caller holds rf.mu.
+// removed server that does not know it was removed). One exception
+// (§4.2.2): a server whose latest configuration, not yet committed as far
+// as it knows, removed it from one where it voted: a leader that removed
+// itself and lost leadership before the change committed. It may hold the
+// newest log, which the others, still on the old configuration, need in
+// their leader; so it campaigns in the new configuration (without counting
+// itself, as quorum does), and once it leads, commits the change and steps
+// down (afterCommit). Caller holds rf.mu.
 func (rf *Raft) canCampaign() bool {
-	return rf.config.isVoter(rf.me)
+	if rf.config.isVoter(rf.me) {
+		return true
+	}
+	return rf.configIndex > rf.commitIndex && rf.configIndex > rf.log.snapshotIndex &&
+		rf.configAt(rf.configIndex-1).isVoter(rf.me)
 }
 
 // quorum reports whether the voters for which has is true are a majority
@@ -290,7 +301,7 @@ func (rf *Raft) quorum(has func(id int) bool) bool {
 	return n > len(voters)/2
 }
 
-// validID bounds the server ids of requests: a fixed configuration's
+// idLimit bounds the server ids of requests: a fixed configuration's
 // peers, or any id for a changeable one (a server added later may lead).
 func (rf *Raft) idLimit() int {
 	if rf.peers != nil {

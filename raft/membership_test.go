@@ -224,6 +224,60 @@ func TestMembershipRemoveLeader(t *testing.T) {
 	cfg.end()
 }
 
+// A leader that removes itself and loses leadership before the change
+// commits must still campaign (§4.2.2). Four voters, one of them down: the
+// leader, cut off, removes itself, so only it holds the new configuration
+// and the longest log, and steps down (CheckQuorum). The two others, on the
+// old configuration, need three votes, and it refuses theirs (its log is
+// longer): healed, it is the only server that can win, in the new
+// configuration with the votes of the two. It commits the change and steps
+// down, and the two elect a leader of the new configuration.
+func TestMembershipRemoveLeaderBeforeCommit(t *testing.T) {
+	cfg := makeConfig(t, 4, 4, false, false)
+	defer cfg.cleanup()
+	cfg.begin("Test (membership): a leader removes itself and loses leadership before the change commits")
+
+	cfg.one(501, 4, true)
+	old := cfg.checkOneLeader()
+	down := (old + 1) % 4
+	cfg.crash1(down)
+	cfg.disconnect(old)
+	oldRf := cfg.peer(old)
+	if _, _, err := oldRf.RemoveServer(old); err != nil {
+		cfg.fatalf("RemoveServer(%d) at the leader S%d: %v", old, old, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for _, leads := oldRf.GetState(); leads; _, leads = oldRf.GetState() {
+		if time.Now().After(deadline) {
+			cfg.fatalf("S%d, cut off, still leads after 5s", old)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if c, _, committed := oldRf.Configuration(); c.isVoter(old) || committed {
+		cfg.fatalf("S%d holds %v (committed %v), want the configuration without it, not committed", old, c, committed)
+	}
+	cfg.connect(old)
+	// Two servers of the new configuration apply the next command: the
+	// removed leader's change committed and a leader among them took over.
+	cfg.one(502, 2, true)
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		c, _, committed := oldRf.Configuration()
+		_, leads := oldRf.GetState()
+		if committed && !c.isVoter(old) && !leads {
+			break
+		}
+		if time.Now().After(deadline) {
+			cfg.fatalf("S%d: configuration %v, committed %v, leading %v 5s after the others went on", old, c, committed, leads)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cfg.start1(down, cfg.applierFn)
+	cfg.connect(down)
+	cfg.one(503, 3, true)
+	cfg.end()
+}
+
 // checkStable watches the peers other than removed for d: the leader and
 // every term must stay as they are, and removed must never lead.
 func (cfg *config) checkStable(removed int, d time.Duration) {

@@ -65,7 +65,7 @@ func (rf *Raft) replicator(peer int, pr *progress) {
 				args.Config = rf.snapshotConfig().clone()
 			}
 			rf.dlog(tSnapshot, "sending snapshot through %d to S%d", args.LastIncludedIndex, peer)
-			go rf.sendInstallSnapshot(peer, pr, seq, args)
+			go rf.sendInstallSnapshot(peer, pr, pr.end, seq, args)
 			continue
 		}
 		next := pr.nextIndex
@@ -78,7 +78,7 @@ func (rf *Raft) replicator(peer int, pr *progress) {
 			Entries:      rf.log.slice(next, end),
 			LeaderCommit: rf.commitIndex,
 		}
-		go rf.sendAppendEntries(peer, pr, seq, args)
+		go rf.sendAppendEntries(peer, pr, pr.end, seq, args)
 		// Save what was just sent while it travels (§10.2.1): the
 		// follower's disk write and this one overlap. The reply waits
 		// for rf.mu, so it is counted only after the save, and
@@ -126,13 +126,15 @@ func (rf *Raft) quorumAnswered(now time.Time) bool {
 	})
 }
 
-// sendAppendEntries sends one AppendEntries and acts on the reply.
-func (rf *Raft) sendAppendEntries(peer int, pr *progress, seq uint64, args AppendEntriesArgs) {
+// sendAppendEntries sends one AppendEntries through end (pr.end when it was
+// sent: pr is rewritten under rf.mu, and the RPC runs without it) and acts
+// on the reply.
+func (rf *Raft) sendAppendEntries(peer int, pr *progress, end *labrpc.ClientEnd, seq uint64, args AppendEntriesArgs) {
 	if rf.killed() {
 		return
 	}
 	var reply AppendEntriesReply
-	ok := pr.end.Call("Raft.AppendEntries", &args, &reply)
+	ok := end.Call("Raft.AppendEntries", &args, &reply)
 
 	rf.mu.Lock()
 	defer rf.mu.Unlock()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"raftlab/labrpc"
 )
 
 // Snapshot tells Raft that the service has a snapshot of its state through
@@ -28,14 +30,15 @@ func (rf *Raft) Snapshot(index int, snapshot []byte) {
 		index, len(snapshot), rf.log.snapshotIndex, rf.log.lastIndex())
 }
 
-// sendInstallSnapshot sends the whole snapshot to a follower that needs
-// entries the leader no longer holds, and acts on the reply.
-func (rf *Raft) sendInstallSnapshot(peer int, pr *progress, seq uint64, args InstallSnapshotArgs) {
+// sendInstallSnapshot sends the whole snapshot through end (as
+// sendAppendEntries) to a follower that needs entries the leader no longer
+// holds, and acts on the reply.
+func (rf *Raft) sendInstallSnapshot(peer int, pr *progress, end *labrpc.ClientEnd, seq uint64, args InstallSnapshotArgs) {
 	if rf.killed() {
 		return
 	}
 	var reply InstallSnapshotReply
-	ok := pr.end.Call("Raft.InstallSnapshot", &args, &reply)
+	ok := end.Call("Raft.InstallSnapshot", &args, &reply)
 
 	rf.mu.Lock()
 	defer rf.mu.Unlock()

@@ -408,20 +408,32 @@ func (m *members) setFaults(ctx context.Context, id int, f node.Faults) error {
 // status asks member id for its /status.
 func (m *members) status(ctx context.Context, id int) (node.Status, error) {
 	var st node.Status
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.http[id]+"/status", nil)
+	err := m.getJSON(ctx, id, "/status", &st)
+	return st, err
+}
+
+// membersView asks member id for its GET /members.
+func (m *members) membersView(ctx context.Context, id int) (node.Members, error) {
+	var v node.Members
+	err := m.getJSON(ctx, id, "/members", &v)
+	return v, err
+}
+
+// getJSON GETs path from member id and decodes the 200 answer into v.
+func (m *members) getJSON(ctx context.Context, id int, path string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.http[id]+path, nil)
 	if err != nil {
-		return st, err
+		return err
 	}
 	resp, err := m.client.Do(req)
 	if err != nil {
-		return st, err
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return st, fmt.Errorf("status %s", resp.Status)
+		return fmt.Errorf("%s: %s", path, resp.Status)
 	}
-	err = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&st)
-	return st, err
+	return json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(v)
 }
 
 // stopAll ends every member: SIGCONT for those paused, SIGTERM, and
@@ -460,25 +472,6 @@ func (m *members) stopAll() {
 			<-p.done
 		}
 	}
-}
-
-// membersView asks member id for its GET /members.
-func (m *members) membersView(ctx context.Context, id int) (node.Members, error) {
-	var v node.Members
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, m.http[id]+"/members", nil)
-	if err != nil {
-		return v, err
-	}
-	resp, err := m.client.Do(req)
-	if err != nil {
-		return v, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return v, fmt.Errorf("members %s", resp.Status)
-	}
-	err = json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&v)
-	return v, err
 }
 
 // changeTimeout bounds a membership change the run makes: a node's own
@@ -522,6 +515,9 @@ func (m *members) removeMember(ctx context.Context, id int) ([]int, error) {
 			return votersOf(v), nil
 		case http.StatusServiceUnavailable:
 			last = fmt.Sprintf("node %d: %s", at, strings.TrimSpace(string(b)))
+			if !wait(ctx, 200*time.Millisecond) {
+				return nil, fmt.Errorf("not done (last: %s)", last)
+			}
 		default:
 			return nil, fmt.Errorf("node %d refused: %s: %s", at, resp.Status, strings.TrimSpace(string(b)))
 		}

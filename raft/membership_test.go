@@ -209,19 +209,26 @@ func TestMembershipRemoveLeader(t *testing.T) {
 
 	cfg.one(401, 5, true)
 	old := cfg.checkOneLeader()
-	oldRf := cfg.peer(old)
 	cfg.removeServer(old)
-	deadline := time.Now().Add(5 * time.Second)
-	for _, leads := oldRf.GetState(); leads; _, leads = oldRf.GetState() {
-		if time.Now().After(deadline) {
-			cfg.fatalf("S%d still leads 5s after the configuration without it committed", old)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	cfg.awaitNotLeader(old, 5*time.Second, "the configuration without it committed")
 	cfg.one(402, 4, true)
 	cfg.checkStable(old, 2*time.Second)
 	cfg.one(403, 4, true)
 	cfg.end()
+}
+
+// awaitNotLeader waits up to d for peer i to stop leading, and fails the
+// test if it does not; why names what should have made it step down.
+func (cfg *config) awaitNotLeader(i int, d time.Duration, why string) {
+	cfg.t.Helper()
+	rf := cfg.peer(i)
+	deadline := time.Now().Add(d)
+	for _, leads := rf.GetState(); leads; _, leads = rf.GetState() {
+		if time.Now().After(deadline) {
+			cfg.fatalf("S%d still leads %v after %s", i, d, why)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // A leader that removes itself and loses leadership before the change
@@ -246,13 +253,7 @@ func TestMembershipRemoveLeaderBeforeCommit(t *testing.T) {
 	if _, _, err := oldRf.RemoveServer(old); err != nil {
 		cfg.fatalf("RemoveServer(%d) at the leader S%d: %v", old, old, err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for _, leads := oldRf.GetState(); leads; _, leads = oldRf.GetState() {
-		if time.Now().After(deadline) {
-			cfg.fatalf("S%d, cut off, still leads after 5s", old)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	cfg.awaitNotLeader(old, 5*time.Second, "it was cut off")
 	if c, _, committed := oldRf.Configuration(); c.isVoter(old) || committed {
 		cfg.fatalf("S%d holds %v (committed %v), want the configuration without it, not committed", old, c, committed)
 	}
@@ -260,7 +261,7 @@ func TestMembershipRemoveLeaderBeforeCommit(t *testing.T) {
 	// Two servers of the new configuration apply the next command: the
 	// removed leader's change committed and a leader among them took over.
 	cfg.one(502, 2, true)
-	deadline = time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for {
 		c, _, committed := oldRf.Configuration()
 		_, leads := oldRf.GetState()

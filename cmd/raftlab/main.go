@@ -11,6 +11,7 @@
 //	raftlab status [-nodes URL,...]
 //	raftlab bench [-c 10] [-d 10s] [-reads 0] [-keys 1000] [-value 16] [-nodes URL,...]
 //	raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults ...] [-o DIR]
+//	raftlab logs [-peers 0,2] [-topics VOTE,-APPEND] [-terms 3-7] [-from T] [-to T] [-html FILE|-] [FILE|-]
 //
 // node runs one member until SIGINT or SIGTERM, logging one line per event
 // to stderr; with -join instead of -peers it is a new member that asks the
@@ -40,7 +41,8 @@
 // torture run that did not pass); 2 for a bad command line.
 //
 // Files: main.go (dispatch, usage), node.go, up.go, kv.go (kv and status),
-// members.go (remove, the configuration in status), bench.go, torture.go.
+// members.go (remove, the configuration in status), bench.go, torture.go,
+// logs.go.
 package main
 
 import (
@@ -61,6 +63,7 @@ const usage = `usage:
   raftlab status [-nodes URL,...]
   raftlab bench [-c 10] [-d 10s] [-reads 0] [-keys 1000] [-value 16] [-nodes URL,...]
   raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults kill,partition,pause,slow,disk,membership] [-o DIR]
+  raftlab logs [-peers 0,2] [-topics VOTE,-APPEND] [-terms 3-7] [-from T] [-to T] [-debug-only] [-width N] [-color auto|always|never] [-html FILE|-] [FILE|-]
 Run "raftlab COMMAND -h" for a command's flags.
 `
 
@@ -93,6 +96,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runBench(rest, stdout, stderr)
 	case "torture":
 		err = runTorture(rest, stdout, stderr)
+	case "logs":
+		err = runLogs(rest, os.Stdin, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -65,6 +65,9 @@ func checkFailedRunLog(t *testing.T, r invocation, path string) (seed int64, ok 
 	if !strings.Contains(log, "fixture: RAFTLAB_SEED="+m[1]+" RAFTLAB_DEBUG=\n") {
 		t.Errorf("%s: the test did not see seed %s and no RAFTLAB_DEBUG (no -v):\n%s", path, m[1], log)
 	}
+	if read := "\n# read it: go run ./cmd/raftlab logs " + path + "\n"; !strings.Contains(log, read) {
+		t.Errorf("%s: the header does not say how to read it (%q):\n%s", path, read, log)
+	}
 	if !strings.Contains(log, "failing on purpose") || !strings.Contains(log, "# result: FAIL") {
 		t.Errorf("%s is not the whole log of the failure:\n%s", path, log)
 	}
@@ -154,6 +157,17 @@ func TestLaterBatchDoesNotOverwriteLogs(t *testing.T) {
 	want := "testdata_fixture_TestFail1A_run1.2.log testdata_fixture_TestFail1A_run1.log"
 	if got := strings.Join(keptLogs(t, logs), " "); got != want {
 		t.Fatalf("after two batches the logs are %q, want %q", got, want)
+	}
+	// Each names itself in its header.
+	for _, name := range keptLogs(t, logs) {
+		path := filepath.Join(logs, name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if read := "\n# read it: go run ./cmd/raftlab logs " + path + "\n"; !strings.Contains(string(data), read) {
+			t.Errorf("%s: the header does not name it (%q):\n%s", path, read, data)
+		}
 	}
 }
 

@@ -78,7 +78,9 @@ func runOne(ctx context.Context, cfg Config, tc testCase, run int, tmpDir string
 	}
 	defer os.Remove(tmpLog) // a no-op once kept
 
-	writeLogHeader(log, cfg, tc, run, res.seed)
+	// Where the log will be kept if it is: the header names it.
+	keepAs := freeLogPath(filepath.Join(cfg.LogDir, logName(tc, run)))
+	writeLogHeader(log, cfg, tc, run, res.seed, keepAs)
 	cmd := testCommand(cfg, tc, res.seed, log)
 	start := time.Now()
 	var footer string
@@ -97,16 +99,40 @@ func runOne(ctx context.Context, cfg Config, tc testCase, run int, tmpDir string
 	if (res.passed || res.stopped) && !cfg.Verbose {
 		return res
 	}
-	res.logPath = keepLog(tmpLog, filepath.Join(cfg.LogDir, logName(tc, run)))
+	res.logPath = keepLog(tmpLog, keepAs)
 	return res
 }
 
 // writeLogHeader writes the lines that open a run's log: how to rerun it,
-// its seed, which run it is, the binary and when it started.
-func writeLogHeader(log io.Writer, cfg Config, tc testCase, run int, seed int64) {
-	fmt.Fprintf(log, "# rerun: %s\n# seed: %d\n# test: %s %s, run %d of %d\n# binary: %s %s (in %s; removed when the runner exits)\n# started: %s\n\n",
+// its seed, which run it is, the binary and when it started, and how to
+// read it, kept at keepAs, with a column per peer.
+func writeLogHeader(log io.Writer, cfg Config, tc testCase, run int, seed int64, keepAs string) {
+	fmt.Fprintf(log, "# rerun: %s\n# seed: %d\n# test: %s %s, run %d of %d\n# binary: %s %s (in %s; removed when the runner exits)\n# started: %s\n# read it: %s\n\n",
 		rerunCommand(cfg, tc, seed), seed, tc.pkg.rel, tc.name, run, cfg.Runs,
-		tc.pkg.binary, fmt.Sprintf("-test.run '^%s$' -test.count=1 -test.v", tc.name), tc.pkg.dir, time.Now().Format(time.RFC3339))
+		tc.pkg.binary, fmt.Sprintf("-test.run '^%s$' -test.count=1 -test.v", tc.name), tc.pkg.dir, time.Now().Format(time.RFC3339),
+		readCommand(keepAs))
+}
+
+// readCommand is the shell command line, to be typed at the module root,
+// that shows the log kept at path with a column per peer.
+func readCommand(path string) string {
+	return "go run ./cmd/raftlab logs " + shellQuote(path)
+}
+
+// shellQuote returns s as one shell word: as it is if it has only
+// characters the shell leaves alone, else in single quotes.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/._-+,:=@%", c)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // testCommand returns the process of one run of tc with the given seed: its
@@ -167,21 +193,28 @@ func wait(ctx context.Context, cmd *exec.Cmd, timeout time.Duration, res *runRes
 	return fmt.Sprintf("FAIL: TIMED OUT: still running after -timeout %v; sent SIGQUIT (goroutine dump above), then killed its process group", timeout)
 }
 
+// freeLogPath returns dst if no file is there, else the first free one of
+// name.2.log, name.3.log, ..., so that a log an earlier batch kept under
+// the same name is not overwritten.
+func freeLogPath(dst string) string {
+	base := strings.TrimSuffix(dst, ".log")
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(dst); err != nil {
+			return dst // free (or unreadable: then the move says why)
+		}
+		dst = fmt.Sprintf("%s.%d.log", base, i)
+	}
+}
+
 // keepLog moves a run's log from tmp to dst, creating dst's directory if
 // need be, and returns where it went, or explains in its place why it
-// could not. A log an earlier batch kept under the same name is not
-// overwritten: the new one becomes name.2.log, name.3.log, ...
+// could not. dst comes from freeLogPath before the run; if a file has
+// appeared there since, the log goes to the next free name after it.
 func keepLog(tmp, dst string) string {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Sprintf("(log lost: %v)", err)
 	}
-	base := strings.TrimSuffix(dst, ".log")
-	for i := 2; ; i++ {
-		if _, err := os.Lstat(dst); err != nil {
-			break // free (or unreadable: then the move says why)
-		}
-		dst = fmt.Sprintf("%s.%d.log", base, i)
-	}
+	dst = freeLogPath(dst)
 	if err := os.Rename(tmp, dst); err == nil {
 		return dst
 	}

@@ -52,3 +52,39 @@ func TestRerunCommand(t *testing.T) {
 		t.Errorf("rerunCommand = %q, want %q", got, want)
 	}
 }
+
+func TestReadCommand(t *testing.T) {
+	for _, c := range []struct{ path, want string }{
+		{"test-logs/raft_TestX3A_run1.log", "go run ./cmd/raftlab logs test-logs/raft_TestX3A_run1.log"},
+		{"/tmp/my logs/x.log", "go run ./cmd/raftlab logs '/tmp/my logs/x.log'"},
+		{"it's.log", `go run ./cmd/raftlab logs 'it'\''s.log'`},
+	} {
+		if got := readCommand(c.path); got != c.want {
+			t.Errorf("readCommand(%q) = %q, want %q", c.path, got, c.want)
+		}
+	}
+}
+
+// The header names the file the log will be kept in: the next free name
+// when an earlier batch's log has the first one.
+func TestLogHeaderNamesWhereItIsKept(t *testing.T) {
+	dir := t.TempDir()
+	first := filepath.Join(dir, "raft_TestX3A_run1.log")
+	if got := freeLogPath(first); got != first {
+		t.Errorf("freeLogPath in an empty directory = %q, want %q", got, first)
+	}
+	if err := os.WriteFile(first, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := filepath.Join(dir, "raft_TestX3A_run1.2.log")
+	if got := freeLogPath(first); got != second {
+		t.Errorf("freeLogPath with %s taken = %q, want %q", first, got, second)
+	}
+	var b strings.Builder
+	tc := testCase{pkg: &pkg{rel: "./raft"}, name: "TestX3A", part: "3A"}
+	writeLogHeader(&b, Config{Runs: 1, Timeout: 10 * time.Minute}, tc, 1, 7, second)
+	want := "\n# read it: go run ./cmd/raftlab logs " + second + "\n\n"
+	if !strings.HasSuffix(b.String(), want) {
+		t.Errorf("header:\n%s\nwant it to end with %q", b.String(), want)
+	}
+}

@@ -59,8 +59,9 @@ func ParsePeers(s string) ([]int, error) {
 	var peers []int
 	for _, f := range strings.Split(s, ",") {
 		f = strings.TrimSpace(f)
-		n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimPrefix(f, "S"), "s"))
-		if err != nil || n < 0 || len(f) > 1+maxPeerDigits {
+		num := strings.TrimPrefix(strings.TrimPrefix(f, "S"), "s")
+		n, err := strconv.Atoi(num)
+		if err != nil || n < 0 || len(num) > maxPeerDigits {
 			return nil, fmt.Errorf("%q is not a peer number (want e.g. 0,2)", f)
 		}
 		peers = append(peers, n)

@@ -103,6 +103,11 @@ func (p *Parser) classify(s string) Kind {
 	case strings.HasPrefix(s, "=== "):
 		p.inTrace = false
 		return Test
+	case p.inTrace && s == raceRule:
+		// The race detector closes its report with the rule it opened
+		// it with.
+		p.inTrace = false
+		return Panic
 	case isTraceStart(s):
 		p.inTrace = true
 		return Panic
@@ -110,11 +115,6 @@ func (p *Parser) classify(s string) Kind {
 		p.inTrace = false
 		return Node
 	case p.inTrace:
-		// The race detector closes its report with the same rule it
-		// opened it with.
-		if s == raceRule {
-			p.inTrace = false
-		}
 		return Panic
 	case strings.HasPrefix(s, "    "), strings.HasPrefix(s, "Test ("), strings.HasPrefix(s, "  ... "):
 		return Test

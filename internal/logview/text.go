@@ -44,9 +44,10 @@ func (v *View) layout() layout {
 func (v *View) WriteText(w io.Writer, r io.Reader) error {
 	bw := bufio.NewWriter(w)
 	lay := v.layout()
-	if len(v.Peers) > 0 {
-		v.textHeader(bw, lay)
-	}
+	// The header row goes before the first row in a column, and again
+	// after a stretch of full-width lines (a goroutine dump) long enough
+	// to have scrolled it away.
+	fullRun := headerAgain
 	rd := NewReader(r)
 	for {
 		l, ok := rd.Next()
@@ -54,6 +55,14 @@ func (v *View) WriteText(w io.Writer, r io.Reader) error {
 			break
 		}
 		if v.Filter.Keep(l) {
+			if v.inColumn(l) {
+				if fullRun >= headerAgain {
+					v.textHeader(bw, lay)
+				}
+				fullRun = 0
+			} else {
+				fullRun++
+			}
 			v.textLine(bw, lay, l)
 		}
 		// Before a read that may wait (a pipe from a running test), show
@@ -69,6 +78,10 @@ func (v *View) WriteText(w io.Writer, r io.Reader) error {
 	}
 	return rd.Err()
 }
+
+// headerAgain is how many full-width lines in a row bring the header row
+// back before the next row in a column.
+const headerAgain = 10
 
 // textHeader writes the row naming the columns.
 func (v *View) textHeader(w *bufio.Writer, lay layout) {
@@ -88,11 +101,7 @@ func (v *View) textHeader(w *bufio.Writer, lay layout) {
 
 // textLine writes one line of the log.
 func (v *View) textLine(w *bufio.Writer, lay layout, l Line) {
-	col := -1
-	if l.Kind == Debug {
-		col = v.column(l.Peer)
-	}
-	if col < 0 {
+	if !v.inColumn(l) {
 		v.fullWidth(w, l)
 		return
 	}
@@ -101,7 +110,7 @@ func (v *View) textLine(w *bufio.Writer, lay layout, l Line) {
 	if l.Msg != "" {
 		cell += " " + l.Msg
 	}
-	indent := strings.Repeat(" ", col*lay.colW)
+	indent := strings.Repeat(" ", v.column(l.Peer)*lay.colW)
 	for i, part := range wrap(cell, lay.colW-1) {
 		if i == 0 {
 			topic := l.Topic
@@ -161,12 +170,14 @@ func wrap(s string, width int) []string {
 		case len(row) == 0:
 		case len(row)+1+len(wr) <= width:
 			row = append(row, ' ')
+		case len(wr) > width && len(row)+2 <= width:
+			// Too long for any row: it starts here, as far as it goes.
+			row = append(row, ' ')
 		default:
 			rows = append(rows, string(row))
 			row = row[:0]
 		}
 		for len(row)+len(wr) > width {
-			// Only a word too long for a row of its own gets here.
 			k := width - len(row)
 			row = append(row, wr[:k]...)
 			rows = append(rows, string(row))

@@ -51,6 +51,11 @@ func ScanPeers(r io.Reader) ([]int, error) {
 	return peers, rd.Err()
 }
 
+// inColumn reports whether l is shown in a peer's column.
+func (v *View) inColumn(l Line) bool {
+	return l.Kind == Debug && v.column(l.Peer) >= 0
+}
+
 // column returns the column index of peer, or -1 if it has none.
 func (v *View) column(peer int) int {
 	return slices.Index(v.Peers, peer)

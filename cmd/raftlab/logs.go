@@ -64,11 +64,8 @@ func runLogs(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return usageErr(stderr, "logs", "-width %d: want 40 or more (0: find it)", *width)
 	}
 	switch *color {
-	case "auto":
-		v.Color = isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
-	case "always":
-		v.Color = true
-	case "never":
+	case "auto", "always", "never":
+		v.Color = useColor(*color, isTerminal(stdout), os.Getenv)
 	default:
 		return usageErr(stderr, "logs", "-color %q: want auto, always or never", *color)
 	}
@@ -184,6 +181,19 @@ func openLog(name string, stdin io.Reader, twice bool) (r io.Reader, cleanup fun
 		return nil, func() {}, err
 	}
 	return tmp, cleanup, nil
+}
+
+// useColor decides -color: always, never, or (auto) on a terminal unless
+// $NO_COLOR is set to anything (no-color.org) or $TERM is dumb. getenv is
+// os.Getenv.
+func useColor(mode string, terminal bool, getenv func(string) string) bool {
+	switch mode {
+	case "always":
+		return true
+	case "auto":
+		return terminal && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+	}
+	return false
 }
 
 // isTerminal reports whether f is a file that is a terminal.

@@ -76,6 +76,11 @@ func main() {
 
 // run runs one command and returns the process's exit status.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runWithStdin(args, os.Stdin, stdout, stderr)
+}
+
+// runWithStdin is run with the input of a command that reads one (logs).
+func runWithStdin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -97,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "torture":
 		err = runTorture(rest, stdout, stderr)
 	case "logs":
-		err = runLogs(rest, os.Stdin, stdout, stderr)
+		err = runLogs(rest, stdin, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -19,18 +19,18 @@ const logsUsage = "usage: raftlab logs [-peers 0,2] [-topics VOTE,-APPEND] [-ter
 // argument.
 func runLogs(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("logs", flag.ContinueOnError)
-	peers := fs.String("peers", "", "only these peers, a column each, in this order: `0,2` (default: every peer in the log)")
+	peers := fs.String("peers", "", "only these peers, a column each: `0,2` (default: every peer in the log)")
 	topics := fs.String("topics", "", "only these topics, or with '-' all but these: `VOTE,LEADER` or -APPEND,-PERSIST")
 	terms := fs.String("terms", "", "only these terms: `3-7`, 3-, -7 or 5")
-	from := fs.String("from", "", "only debug lines at or after this time: milliseconds as in the lines' first field (`1500`) or a duration (1.5s)")
-	to := fs.String("to", "", "only debug lines at or before this time (as -from)")
+	from := fs.String("from", "", "only debug lines at or after `T`: milliseconds as in the lines' first field (1500) or a duration (1.5s)")
+	to := fs.String("to", "", "only debug lines at or before `T` (as -from)")
 	debugOnly := fs.Bool("debug-only", false, "drop the lines that are not debug lines (test output, failures, node logs)")
-	width := fs.Int("width", 0, "width of the output in columns (default: $COLUMNS, else the terminal's, else 120)")
-	color := fs.String("color", "auto", "ANSI colours: auto (on a terminal, unless $NO_COLOR is set), always or never")
+	width := fs.Int("width", 0, "width of the output in `columns` (default: $COLUMNS, else the terminal's, else 120)")
+	color := fs.String("color", "auto", "ANSI colours: `auto` (on a terminal, unless $NO_COLOR is set), always or never")
 	htmlOut := fs.String("html", "", "write the view as one self-contained HTML page to `FILE` (- for stdout) instead of text")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), logsUsage)
-		fmt.Fprintln(fs.Output(), "Shows raftlab's debug lines (RAFTLAB_DEBUG=1) from FILE, or stdin for - or none, with a column per peer: the time and topic at the left, the term and message in the peer's column, a colour per topic. Other lines (test output, failures, panics, node logs) go across the full width. Filters drop debug lines only. Exit status 0: shown; 1: the input could not be read or the page written; 2: bad usage.")
+		fmt.Fprintln(fs.Output(), "Shows raftlab's debug lines (RAFTLAB_DEBUG=1) from FILE, or stdin for - or none, with a column per peer: the time and topic at the left, the term and message in the peer's column, a colour per topic. Other lines (test output, failures, panics, node logs) go across the full width. Filters drop debug lines only. The columns are the peers of the whole log, so it is read twice (stdin first copied to a temporary file), memory bounded either way; with -peers it streams in one pass. Exit status 0: shown; 1: the input could not be read or the page written; 2: bad usage.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {

@@ -49,11 +49,7 @@ func (v *View) WriteHTML(w io.Writer, r io.Reader) error {
 		if !v.Filter.Keep(l) {
 			continue
 		}
-		col := -1
-		if l.Kind == Debug {
-			col = v.column(l.Peer)
-		}
-		if col < 0 {
+		if !v.inColumn(l) {
 			text := l.Text
 			if l.Node != "" {
 				text = "[" + l.Node + "] " + text
@@ -70,6 +66,7 @@ func (v *View) WriteHTML(w io.Writer, r io.Reader) error {
 		if l.Msg != "" {
 			cell += " " + l.Msg
 		}
+		col := v.column(l.Peer)
 		for i := range v.Peers {
 			if i == col {
 				fmt.Fprintf(bw, "<td>%s</td>", html.EscapeString(cell))

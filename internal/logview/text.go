@@ -117,7 +117,9 @@ func (v *View) textLine(w *bufio.Writer, lay layout, l Line) {
 			if len(topic) > topicW {
 				topic = topic[:topicW]
 			}
-			w.WriteString(pad(fmt.Sprintf("%06d", l.Time), timeW+1))
+			// A time too long for its field (a run of hours) pushes the
+			// row right rather than run into the topic.
+			w.WriteString(pad(fmt.Sprintf("%06d", l.Time), timeW) + " ")
 			w.WriteString(v.paint(c.sgr, pad(topic, topicW+1)))
 		} else {
 			w.WriteString(strings.Repeat(" ", gutterW))

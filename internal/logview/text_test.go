@@ -150,6 +150,15 @@ func TestTextColumnsAndWrapping(t *testing.T) {
 	}
 }
 
+// A time of more digits than its field still has a space before the topic.
+func TestTextLongTime(t *testing.T) {
+	out := render(t, View{Peers: []int{0}, Width: 80}, "1234567 VOTE S0 T1 a\n123456789 VOTE S0 T1 b\n")
+	want := "time    topic    S0\n1234567 VOTE     T1 a\n123456789 VOTE     T1 b\n"
+	if out != want {
+		t.Errorf("long times:\n%s\nwant:\n%s", out, want)
+	}
+}
+
 func TestTextHeaderComesBackAfterALongDump(t *testing.T) {
 	log := "000001 VOTE S0 T1 a\n" + strings.Repeat("goroutine 1 [running]:\n", headerAgain) + "000002 VOTE S1 T1 b\n"
 	out := render(t, View{Peers: []int{0, 1}, Width: 80}, log)

@@ -43,6 +43,7 @@ import (
 	"time"
 
 	"raftlab/internal/probe"
+	"raftlab/internal/timeline"
 	"raftlab/labgob"
 	"raftlab/labrpc"
 )
@@ -73,6 +74,15 @@ type config struct {
 	finished  atomic.Bool // set by cleanup: helpers running in goroutines give up
 
 	mon *monitor // the continuous checks, and what every peer applied
+
+	// The failure timeline (timeline_harness_test.go): its recorder, the
+	// sampler's stop and done channels, and the page's line once written.
+	tl         *timeline.Recorder
+	sampleStop chan struct{}
+	sampleDone chan struct{}
+	tlOnce     sync.Once
+	tlLine     string
+	tlNet      bool // set once make_config has connected the peers: connect and disconnect record the partition from then on
 
 	mu        sync.Mutex
 	rafts     []*Raft    // nil while crashed
@@ -121,6 +131,11 @@ func makeConfig(t *testing.T, n, members int, unreliable bool, snapshot bool) *c
 		endnames:  make([][]string, n),
 		watchStop: make(chan struct{}),
 		watchDone: make(chan struct{}),
+		// The harness's clock: debug lines count from when the network
+		// was made.
+		tl:         timeline.New(t.Name(), net.MakeEnd("timeline-clock").NetworkMade(), n),
+		sampleStop: make(chan struct{}),
+		sampleDone: make(chan struct{}),
 	}
 	t.Logf("network seed %d (replay with %s=%d)", cfg.seed, labrpc.SeedEnv, cfg.seed)
 	t.Cleanup(cfg.cleanup) // in case a test forgets: nothing may outlive it
@@ -141,9 +156,16 @@ func makeConfig(t *testing.T, n, members int, unreliable bool, snapshot bool) *c
 	for i := range started {
 		cfg.connect(i)
 	}
+	cfg.mu.Lock()
+	cfg.tlNet = true
+	cfg.mu.Unlock()
 	go func() {
 		defer close(cfg.watchDone)
 		cfg.mon.watch(cfg.watchStop)
+	}()
+	go func() {
+		defer close(cfg.sampleDone)
+		cfg.sampleTimeline(cfg.sampleStop)
 	}()
 	return cfg
 }
@@ -152,10 +174,15 @@ func makeConfig(t *testing.T, n, members int, unreliable bool, snapshot bool) *c
 
 // fatalf fails the test with the message, the state of every peer and the
 // seed. Test goroutine only.
+// The failure is marked on the timeline, whose page is written at once;
+// its path follows the seed line.
 func (cfg *config) fatalf(format string, args ...any) {
 	cfg.t.Helper()
-	cfg.t.Fatalf("%s\n  peers: %s\n  network seed %d; replay: %s=%d go test -race -run '^%s$' ./raft",
-		fmt.Sprintf(format, args...), cfg.describe(), cfg.seed, labrpc.SeedEnv, cfg.seed, cfg.t.Name())
+	msg := fmt.Sprintf(format, args...)
+	peers := cfg.describe()
+	cfg.tl.Fail(msg + "\npeers: " + peers)
+	cfg.t.Fatalf("%s\n  peers: %s\n  network seed %d; replay: %s=%d go test -race -run '^%s$' ./raft\n  %s",
+		msg, peers, cfg.seed, labrpc.SeedEnv, cfg.seed, cfg.t.Name(), cfg.writeTimeline())
 }
 
 // checkErrors fails the test if the monitor saw a violation.
@@ -318,6 +345,7 @@ func (cfg *config) crash1(i int) {
 	cfg.mu.Unlock()
 	if run != nil {
 		cfg.mon.stopped(run.inc)
+		cfg.timelineStopped(i, run.rf, true)
 		run.rf.Kill()
 		close(run.done)
 	}
@@ -341,6 +369,7 @@ func (cfg *config) start1(i int, applier func(int, *peerRun)) {
 
 	cfg.mu.Lock()
 	cfg.endnames[i] = names
+	first := cfg.saved[i] == nil
 	if cfg.saved[i] == nil {
 		cfg.saved[i] = MakePersister()
 	} else {
@@ -364,6 +393,7 @@ func (cfg *config) start1(i int, applier func(int, *peerRun)) {
 	cfg.rafts[i], cfg.runs[i] = run.rf, run
 	cfg.mu.Unlock()
 	cfg.mon.running(run.inc, run.rf)
+	cfg.timelineStarted(i, run.rf, first)
 	cfg.appliers.Add(1)
 	go applier(i, run)
 
@@ -378,6 +408,7 @@ func (cfg *config) connect(i int) {
 	cfg.mu.Lock()
 	defer cfg.mu.Unlock()
 	cfg.connected[i] = true
+	cfg.timelineNetLocked(i)
 	for j := range cfg.n {
 		if cfg.connected[j] && cfg.endnames[j] != nil {
 			cfg.net.Enable(cfg.endnames[i][j], true)
@@ -391,6 +422,7 @@ func (cfg *config) disconnect(i int) {
 	cfg.mu.Lock()
 	defer cfg.mu.Unlock()
 	cfg.connected[i] = false
+	cfg.timelineNetLocked(i)
 	for j := range cfg.n {
 		if cfg.endnames[i] != nil {
 			cfg.net.Enable(cfg.endnames[i][j], false)
@@ -401,8 +433,15 @@ func (cfg *config) disconnect(i int) {
 	}
 }
 
-func (cfg *config) setunreliable(unrel bool)  { cfg.net.Reliable(!unrel) }
-func (cfg *config) setlongreordering(lr bool) { cfg.net.LongReordering(lr) }
+func (cfg *config) setunreliable(unrel bool) {
+	cfg.net.Reliable(!unrel)
+	cfg.tl.Unreliable(unrel)
+}
+
+func (cfg *config) setlongreordering(lr bool) {
+	cfg.net.LongReordering(lr)
+	cfg.tl.LongReordering(lr)
+}
 
 func (cfg *config) rpcCount(server int) int { return cfg.net.GetCount(server) }
 func (cfg *config) rpcTotal() int           { return cfg.net.GetTotalCount() }
@@ -685,9 +724,10 @@ func (cfg *config) cleanup() {
 		clear(cfg.rafts)
 		clear(cfg.runs)
 		cfg.mu.Unlock()
-		for _, run := range runs {
+		for i, run := range runs {
 			if run != nil {
 				cfg.mon.stopped(run.inc)
+				cfg.timelineStopped(i, run.rf, false)
 				run.rf.Kill()
 				close(run.done)
 			}
@@ -697,16 +737,20 @@ func (cfg *config) cleanup() {
 		if !waitFor(cfg.watchDone, 5*time.Second) {
 			cfg.t.Errorf("the leader watcher did not stop within 5s: a peer's GetState is blocked (network seed %d)", cfg.seed)
 		}
+		close(cfg.sampleStop)
+		<-cfg.sampleDone // it never waits on a peer (TryLock)
 		appliers := make(chan struct{})
 		go func() { cfg.appliers.Wait(); close(appliers) }()
 		if !waitFor(appliers, 5*time.Second) {
 			cfg.t.Errorf("the appliers did not stop within 5s: a peer's Snapshot is blocked (network seed %d)", cfg.seed)
 		}
 		if errs := cfg.mon.violations(); len(errs) > 0 && !cfg.t.Failed() {
-			cfg.t.Errorf("the harness saw %d violation(s):\n    %s\n  network seed %d",
-				len(errs), strings.Join(errs, "\n    "), cfg.seed)
+			msg := fmt.Sprintf("the harness saw %d violation(s):\n    %s", len(errs), strings.Join(errs, "\n    "))
+			cfg.tl.Fail(msg)
+			cfg.t.Errorf("%s\n  network seed %d", msg, cfg.seed)
 		}
 		cfg.checkTimeout()
+		cfg.timelineCleanup()
 	})
 }
 

@@ -68,8 +68,18 @@ func (rf *Raft) debugClock() time.Time {
 	return debug.start
 }
 
+// eventHook, if not nil, is called by every dlog, whether the debug log is
+// on or not, with rf.mu held, before the line is formatted (if it is). The
+// test harness sets it, once, before any peer is made, to see each role
+// and term as it happens (the failure timeline); it is nil otherwise, so
+// it costs a load and a branch.
+var eventHook func(rf *Raft, t topic)
+
 // dlog writes one debug line for this peer. Caller holds rf.mu (for the term).
 func (rf *Raft) dlog(t topic, format string, args ...any) {
+	if eventHook != nil {
+		eventHook(rf, t)
+	}
 	if !debugOn() {
 		return
 	}

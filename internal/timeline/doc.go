@@ -17,7 +17,7 @@
 //	r.Disconnected(peer, true/false)
 //	r.Partition([]int{0, 1}, []int{2})        nil or one side: healed
 //	r.Unreliable(on); r.LongReordering(on)
-//	r.Op(client, "Get(k)", call, ret)         a client's operation (kvraft)
+//	r.Op(client, "Get", key, call, ret)       a client's operation (kvraft)
 //	r.Fail(msg)                               a failed check, at its time
 //	r.Note(text); r.Link(label, path)         free text; the linearizability page
 //	path, err := r.WriteFile(dir)             the page, named for the test

@@ -70,7 +70,7 @@ type partitionAt struct {
 
 type op struct {
 	client    int
-	label     string
+	kind, key string // formatted only when drawn
 	call, ret time.Duration
 }
 
@@ -254,11 +254,27 @@ func (r *Recorder) Partition(sides ...[]int) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if n := len(r.partitions); n > 0 && r.partitions[n-1].sides == nil && kept == nil {
-		return
+	if n := len(r.partitions); n > 0 {
+		last := &r.partitions[n-1]
+		switch {
+		case sameSides(last.sides, kept):
+			return
+		case at-last.at < time.Millisecond:
+			// One change made in steps (a peer cut off from each
+			// other in turn): keep where it ended.
+			last.sides = kept
+			if n > 1 && sameSides(r.partitions[n-2].sides, kept) {
+				r.partitions = r.partitions[:n-1]
+			}
+			return
+		}
 	}
 	r.partitions, _ = capped(r.partitions)
 	r.partitions = append(r.partitions, partitionAt{at, kept})
+}
+
+func sameSides(a, b [][]int) bool {
+	return slices.EqualFunc(a, b, func(x, y []int) bool { return slices.Equal(x, y) })
 }
 
 // Unreliable records that the network started (true) or stopped dropping
@@ -285,13 +301,13 @@ func (r *Recorder) LongReordering(on bool) {
 	r.reorder = setSpan(r.reorder, at, on, "long reordering")
 }
 
-// Op records client's operation, described by label, called at call and
-// returned at ret.
-func (r *Recorder) Op(client int, label string, call, ret time.Time) {
+// Op records client's operation kind (Get, Put, ...) on key, called at
+// call and returned at ret.
+func (r *Recorder) Op(client int, kind, key string, call, ret time.Time) {
 	if r == nil {
 		return
 	}
-	o := op{client: client, label: label, call: call.Sub(r.start), ret: ret.Sub(r.start)}
+	o := op{client: client, kind: kind, key: key, call: call.Sub(r.start), ret: ret.Sub(r.start)}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var dropped bool

@@ -272,7 +272,7 @@ func (p *page) svg(b *bytes.Buffer) {
 			continue
 		}
 		p.rect(b, o.call, o.ret, oy+3, rowH-6, "#a9c4e8", "", "",
-			fmt.Sprintf("client %d %s, %s to %s", o.client, o.label, secs(o.call), secs(o.ret)))
+			fmt.Sprintf("client %d %s(%q), %s to %s", o.client, o.kind, o.key, secs(o.call), secs(o.ret)))
 	}
 
 	// Failed checks.

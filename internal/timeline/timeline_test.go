@@ -44,10 +44,9 @@ func TestPageShowsEverythingRecorded(t *testing.T) {
 	r.Disconnected(1, true)
 	r.Disconnected(1, false)
 	r.Partition([]int{0, 1}, []int{2})
-	r.Partition()
 	r.Unreliable(true)
 	r.LongReordering(true)
-	r.Op(4, `Get("k<i>")`, start.Add(time.Second), start.Add(1500*time.Millisecond))
+	r.Op(4, "Get", "k<i>", start.Add(time.Second), start.Add(1500*time.Millisecond))
 	r.Fail(`expected 1 got 2 <script>alert(1)</script>`)
 	r.Link("linearizability page", "/tmp/lin <x>.html")
 	r.Note("seed 42")
@@ -86,7 +85,7 @@ func TestNilRecorderDoesNothing(t *testing.T) {
 	r.Partition([]int{0}, []int{1})
 	r.Unreliable(true)
 	r.LongReordering(true)
-	r.Op(0, "x", time.Now(), time.Now())
+	r.Op(0, "Get", "x", time.Now(), time.Now())
 	r.Fail("x")
 	r.Note("x")
 	r.Link("x", "y")
@@ -100,7 +99,7 @@ func TestMemoryIsBounded(t *testing.T) {
 	r := New("t", time.Now(), 1)
 	for i := range 3 * maxEvents {
 		r.Role(0, Follower, i) // every one a new term
-		r.Op(0, "op", time.Now(), time.Now())
+		r.Op(0, "Put", "k", time.Now(), time.Now())
 	}
 	for i := range 10000 {
 		r.Progress(0, i, i) // all within a few ms: coalesced

@@ -29,7 +29,8 @@ const courseHarnessFixture = "testdata/course-harness/src"
 var courseHarnessMoved = []string{
 	"raft/config_test.go", "raft/test_test.go", "raft/membership_test.go", "raft/timeline_harness_test.go", "raft/timeline_test.go",
 	"raft/api_test.go", "raft/leak_test.go",
-	"kvraft/config_test.go", "kvraft/test_test.go", "kvraft/membership_test.go", "kvraft/compat_test.go",
+	"kvraft/config_test.go", "kvraft/test_test.go", "kvraft/membership_test.go", "kvraft/timeline_harness_test.go",
+	"kvraft/timeline_test.go", "kvraft/compat_test.go",
 }
 
 var courseHarnessCopied = []string{

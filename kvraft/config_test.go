@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"raftlab/internal/probe"
+	"raftlab/internal/timeline"
 	"raftlab/labrpc"
 	"raftlab/raft"
 )
@@ -70,6 +71,14 @@ type config struct {
 
 	watchdog *time.Timer
 	cleaned  sync.Once
+
+	// The failure timeline (timeline_harness_test.go): its recorder, the
+	// sampler's stop and done channels, and the page's line once written.
+	tl         *timeline.Recorder
+	sampleStop chan struct{}
+	sampleDone chan struct{}
+	tlOnce     sync.Once
+	tlLine     string
 
 	// begin/end statistics.
 	t0    time.Time
@@ -107,6 +116,11 @@ func makeConfig(t *testing.T, n, members int, unreliable bool, maxraftstate int)
 		endnames:     make([][]string, n),
 		clerks:       map[*Clerk][]string{},
 		inflight:     map[*Clerk]inflightOp{},
+		// The harness's clock: debug lines count from when the network
+		// was made.
+		tl:         timeline.New(t.Name(), net.MakeEnd("timeline-clock").NetworkMade(), n),
+		sampleStop: make(chan struct{}),
+		sampleDone: make(chan struct{}),
 	}
 	t.Logf("%s", cfg.seedLine())
 	t.Cleanup(cfg.cleanup) // in case a test forgets: no server may outlive it
@@ -116,6 +130,11 @@ func makeConfig(t *testing.T, n, members int, unreliable bool, maxraftstate int)
 	}
 	cfg.ConnectAll()
 	net.Reliable(!unreliable)
+	cfg.tl.Unreliable(unreliable)
+	go func() {
+		defer close(cfg.sampleDone)
+		cfg.sampleTimeline(cfg.sampleStop)
+	}()
 	return cfg
 }
 
@@ -127,10 +146,14 @@ func (cfg *config) seedLine() string {
 }
 
 // fatalf fails the test with the message, the state of every server and
-// the seed. Test goroutine only.
+// the seed. Test goroutine only. The failure is marked on the timeline,
+// whose page is written at once; its path follows the seed line.
 func (cfg *config) fatalf(format string, args ...any) {
 	cfg.t.Helper()
-	cfg.t.Fatalf("%s\n  servers: %s\n  %s", fmt.Sprintf(format, args...), cfg.describe(), cfg.seedLine())
+	msg := fmt.Sprintf(format, args...)
+	servers := cfg.describe()
+	cfg.tl.Fail(msg + "\nservers: " + servers)
+	cfg.t.Fatalf("%s\n  servers: %s\n  %s\n  %s", msg, servers, cfg.seedLine(), cfg.writeTimeline())
 }
 
 // errorf is fatalf for client goroutines: it marks the test failed and
@@ -141,7 +164,9 @@ func (cfg *config) errorf(format string, args ...any) {
 	cfg.mu.Lock()
 	defer cfg.mu.Unlock()
 	if !cfg.finished {
-		cfg.t.Errorf("%s\n  %s", fmt.Sprintf(format, args...), cfg.seedLine())
+		msg := fmt.Sprintf(format, args...)
+		cfg.tl.Fail(msg)
+		cfg.t.Errorf("%s\n  %s", msg, cfg.seedLine())
 	}
 }
 
@@ -271,12 +296,18 @@ func (cfg *config) connect(i int, to []int) {
 	cfg.mu.Lock()
 	defer cfg.mu.Unlock()
 	cfg.connectUnlocked(i, to)
+	if len(to) >= cfg.n-1 {
+		cfg.tl.Disconnected(i, false)
+	}
 }
 
 func (cfg *config) disconnect(i int, from []int) {
 	cfg.mu.Lock()
 	defer cfg.mu.Unlock()
 	cfg.disconnectUnlocked(i, from)
+	if len(from) >= cfg.n-1 {
+		cfg.tl.Disconnected(i, true)
+	}
 }
 
 // ConnectAll connects every server to every other. Clerks are not touched.
@@ -285,7 +316,9 @@ func (cfg *config) ConnectAll() {
 	defer cfg.mu.Unlock()
 	for i := range cfg.n {
 		cfg.connectUnlocked(i, cfg.All())
+		cfg.tl.Disconnected(i, false)
 	}
+	cfg.tl.Partition()
 }
 
 // partition splits the servers into p1 and p2, connected within each group
@@ -293,6 +326,7 @@ func (cfg *config) ConnectAll() {
 func (cfg *config) partition(p1 []int, p2 []int) {
 	cfg.mu.Lock()
 	defer cfg.mu.Unlock()
+	cfg.tl.Partition(p1, p2)
 	for _, i := range p1 {
 		cfg.disconnectUnlocked(i, p2)
 		cfg.connectUnlocked(i, p1)
@@ -409,6 +443,8 @@ func (cfg *config) ShutdownServer(i int) {
 	cfg.kvservers[i] = nil
 	cfg.mu.Unlock()
 	if kv != nil {
+		cfg.tl.Crash(i)
+		cfg.tl.Disconnected(i, true)
 		kv.Kill()
 	}
 }
@@ -425,6 +461,7 @@ func (cfg *config) StartServer(i int) {
 	}
 
 	cfg.mu.Lock()
+	restart := cfg.saved[i] != nil
 	cfg.endnames[i] = make([]string, cfg.n)
 	ends := make([]*labrpc.ClientEnd, cfg.n)
 	for j := range cfg.n {
@@ -452,6 +489,9 @@ func (cfg *config) StartServer(i int) {
 	cfg.mu.Lock()
 	cfg.kvservers[i] = kv
 	cfg.mu.Unlock()
+	if restart {
+		cfg.tl.Restart(i)
+	}
 	cfg.net.AddServer(i, srv)
 }
 
@@ -531,5 +571,6 @@ func (cfg *config) cleanup() {
 		}
 		cfg.net.Cleanup()
 		cfg.checkTimeout()
+		cfg.timelineCleanup()
 	})
 }

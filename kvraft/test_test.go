@@ -92,6 +92,7 @@ func Get(cfg *config, ck *Clerk, key string, log *OpLog, cli int) string {
 	end := now()
 	cfg.opDone(ck)
 	cfg.op()
+	cfg.tl.Op(cli, "Get", key, time.Unix(0, start), time.Unix(0, end))
 	if log != nil {
 		log.Append(linearizability.Operation{
 			ClientId: cli,
@@ -133,6 +134,7 @@ func putAppend(cfg *config, ck *Clerk, op uint8, key, value string, log *OpLog, 
 	end := now()
 	cfg.opDone(ck)
 	cfg.op()
+	cfg.tl.Op(cli, name, key, time.Unix(0, start), time.Unix(0, end))
 	if log != nil {
 		log.Append(linearizability.Operation{
 			ClientId: cli,
@@ -261,6 +263,7 @@ func checkLinearizable(cfg *config, history []linearizability.Operation) {
 			page += err.Error() + ")"
 		} else {
 			page = f.Name()
+			cfg.tl.Link("the linearizability checker's page of this run", page)
 		}
 	}
 	var why []string

@@ -8,12 +8,14 @@ package raft
 // the page the child printed the path of.
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"raftlab/internal/timeline"
 )
@@ -58,11 +60,13 @@ func TestTimelineFixture(t *testing.T) {
 // the unreliable period, and names the failure.
 func TestTimelinePage(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestTimelineFixture$", "-test.count=1", "-test.v")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestTimelineFixture$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), timelineFixtureEnv+"=1", timeline.EnvDir+"="+dir, timeline.EnvVar+"=")
 	out, err := cmd.CombinedOutput()
-	if _, ok := err.(*exec.ExitError); !ok {
-		t.Fatalf("the fixture should fail (exit status 1), got err %v; output:\n%s", err, out)
+	if _, ok := err.(*exec.ExitError); !ok || ctx.Err() != nil {
+		t.Fatalf("the fixture should fail (exit status 1) within 60s, got err %v (%v); output:\n%s", err, ctx.Err(), out)
 	}
 	page := checkTimelineOutput(t, string(out), dir)
 	for _, want := range []string{

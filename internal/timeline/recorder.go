@@ -239,18 +239,21 @@ func setSpan(spans []span, at time.Duration, on bool, label string) []span {
 }
 
 // Partition records that the harness split the peers into sides, each
-// connected within and cut off from the others. No sides, or one, is a
-// healed network.
+// connected within and cut off from the others. No sides, or one that is
+// not empty, is a healed network.
 func (r *Recorder) Partition(sides ...[]int) {
 	if r == nil {
 		return
 	}
 	at := r.now()
 	var kept [][]int
-	if len(sides) > 1 {
-		for _, s := range sides {
+	for _, s := range sides {
+		if len(s) > 0 {
 			kept = append(kept, slices.Clone(s))
 		}
+	}
+	if len(kept) < 2 {
+		kept = nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

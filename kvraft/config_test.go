@@ -327,6 +327,9 @@ func (cfg *config) partition(p1 []int, p2 []int) {
 	cfg.mu.Lock()
 	defer cfg.mu.Unlock()
 	cfg.tl.Partition(p1, p2)
+	for _, i := range slices.Concat(p1, p2) {
+		cfg.tl.Disconnected(i, false) // connected within its side
+	}
 	for _, i := range p1 {
 		cfg.disconnectUnlocked(i, p2)
 		cfg.connectUnlocked(i, p1)
@@ -492,6 +495,7 @@ func (cfg *config) StartServer(i int) {
 	if restart {
 		cfg.tl.Restart(i)
 	}
+	cfg.sampleServer(i, kv) // the role it starts in, at once
 	cfg.net.AddServer(i, srv)
 }
 

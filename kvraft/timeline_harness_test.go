@@ -45,17 +45,22 @@ func (cfg *config) sampleTimeline(stop <-chan struct{}) {
 		kvs := slices.Clone(cfg.kvservers)
 		cfg.mu.Unlock()
 		for i, kv := range kvs {
-			if kv == nil {
-				continue
+			if kv != nil {
+				cfg.sampleServer(i, kv)
 			}
-			st := kv.rf.Status()
-			if st.Role == "dead" {
-				continue
-			}
-			cfg.tl.Role(i, st.Role, st.Term)
-			cfg.tl.Progress(i, st.CommitIndex, st.LastApplied)
 		}
 	}
+}
+
+// sampleServer records server i's Raft role, term, commit and applied
+// indexes, unless it is dead.
+func (cfg *config) sampleServer(i int, kv *KVServer) {
+	st := kv.rf.Status()
+	if st.Role == "dead" {
+		return
+	}
+	cfg.tl.Role(i, st.Role, st.Term)
+	cfg.tl.Progress(i, st.CommitIndex, st.LastApplied)
 }
 
 // writeTimeline writes the page and returns the line that gives its path

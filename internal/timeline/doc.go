@@ -13,7 +13,7 @@
 //	r := timeline.New("TestFoo3A", start, 3)  start: the harness's time zero
 //	r.Role(peer, "leader", term)              a role or term seen (repeats are dropped)
 //	r.Crash(peer); r.Restart(peer)
-//	r.Progress(peer, commit, applied)         coalesced to one sample per 10 ms
+//	r.Progress(peer, commit, applied)         coalesced to about one sample per 40 ms
 //	r.Disconnected(peer, true/false)
 //	r.Partition([]int{0, 1}, []int{2})        nil or one side: healed
 //	r.Unreliable(on); r.LongReordering(on)
@@ -28,11 +28,12 @@
 // out while holding the Recorder's lock, so a caller may hold its own locks.
 //
 // Cost. Recording formats no strings and keeps values only: a role change
-// or a network event is a few words; commit/applied samples closer than
-// 10 ms to the previous one replace it, and every list is capped
-// (maxEvents), dropping its oldest half when full, so a long test's
-// recorder stays under a few MB and the page says what was dropped. A
-// passing test writes nothing unless EnvVar is set.
+// or a network event is a few words; a commit/applied sample closer than
+// 40 ms (2 px at the page's usual scale) to the one before the last
+// replaces the last, and every list is capped (maxEvents), dropping its
+// oldest half when full, so a long test's recorder stays under a few MB
+// and the page says what was dropped. A passing test writes nothing
+// unless EnvVar is set.
 //
 // The page uses no script, font, style sheet or image from elsewhere: CSS
 // and SVG are inline, every text is HTML-escaped, and details are in SVG

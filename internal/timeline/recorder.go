@@ -27,7 +27,7 @@ func Always() bool {
 const maxEvents = 20000
 
 // progressGap is the coalescing interval of commit/applied samples.
-const progressGap = 10 * time.Millisecond
+const progressGap = 40 * time.Millisecond
 
 // Roles the page colours. Any other string is drawn grey with its name.
 const (

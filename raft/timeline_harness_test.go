@@ -49,13 +49,9 @@ type timelinePeer struct {
 
 func init() { eventHook = timelineEvent }
 
-// timelineEvent is eventHook: caller holds rf.mu. Only the topics logged
-// right after a role is taken (pre-candidate and candidate: VOTE; leader:
-// LEADER) are looked at; the sampler sees the rest within 10 ms.
-func timelineEvent(rf *Raft, t topic) {
-	if t != tVote && t != tLeader {
-		return
-	}
+// timelineEvent is eventHook: caller holds rf.mu. The recorder is called
+// only when the role or term changed since the peer's last event.
+func timelineEvent(rf *Raft, _ topic) {
 	if v, ok := timelinePeers.Load(rf); ok {
 		v.(timelinePeer).roleLocked(rf)
 	}

@@ -123,6 +123,7 @@ func makeConfig(t *testing.T, n, members int, unreliable bool, maxraftstate int)
 		sampleDone: make(chan struct{}),
 	}
 	t.Logf("%s", cfg.seedLine())
+	cfg.tl.Note(cfg.seedLine())
 	t.Cleanup(cfg.cleanup) // in case a test forgets: no server may outlive it
 	cfg.watchdog = time.AfterFunc(testLimit+30*time.Second, cfg.hung)
 	for i := range n {

@@ -92,7 +92,7 @@ func TestTimelinePage(t *testing.T) {
 	}
 	for _, want := range []string{
 		"deliberate failure for the timeline test &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;",
-		`id="failure"`, "FAIL 1", "crashed at", "restarted at", "leader in term", "commit index",
+		`id="failure"`, "FAIL 1", "(rerun with RAFTLAB_SEED=", "crashed at", "restarted at", "leader in term", "commit index",
 		`class="name">client 0<`, `class="name">client 1<`,
 		`client 0 Put(&#34;a&#34;)`, `client 1 Append(&#34;b&#34;)`, `client 0 Get(&#34;b&#34;)`,
 	} {

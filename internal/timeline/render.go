@@ -53,7 +53,10 @@ func (r *Recorder) WriteFile(dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("timeline: %w", err)
 	}
-	err = r.WriteHTML(f)
+	err = f.Chmod(0o644) // a page to share, not a secret (CreateTemp makes 0600)
+	if err == nil {
+		err = r.WriteHTML(f)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

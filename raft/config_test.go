@@ -137,7 +137,9 @@ func makeConfig(t *testing.T, n, members int, unreliable bool, snapshot bool) *c
 		sampleStop: make(chan struct{}),
 		sampleDone: make(chan struct{}),
 	}
-	t.Logf("network seed %d (replay with %s=%d)", cfg.seed, labrpc.SeedEnv, cfg.seed)
+	seedLine := fmt.Sprintf("network seed %d (replay with %s=%d)", cfg.seed, labrpc.SeedEnv, cfg.seed)
+	t.Logf("%s", seedLine)
+	cfg.tl.Note(seedLine)
 	t.Cleanup(cfg.cleanup) // in case a test forgets: nothing may outlive it
 	cfg.setunreliable(unreliable)
 	net.LongDelays(true)

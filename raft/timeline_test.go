@@ -73,7 +73,7 @@ func TestTimelinePage(t *testing.T) {
 		"deliberate failure for the timeline test &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;",
 		`id="failure"`, "FAIL 1",
 		"crashed at", "restarted at", "disconnected from", "partition [", "unreliable from",
-		"leader in term", "commit index",
+		"leader in term", "commit index", "network seed ",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)

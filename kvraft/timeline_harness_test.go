@@ -93,7 +93,12 @@ func (cfg *config) timelineCleanup() {
 	if cfg.t.Failed() && !cfg.tl.Failed() {
 		cfg.tl.Fail("the test failed (see its output): not through the harness's fatalf or errorf, so the time shown is the end of the test")
 	}
-	cfg.t.Logf("%s (%s)", cfg.writeTimeline(), cfg.seedLine())
+	msg := fmt.Sprintf("%s; %s", cfg.writeTimeline(), cfg.seedLine())
+	if cfg.t.Failed() {
+		cfg.t.Logf("%s", msg)
+	} else {
+		fmt.Printf("  %s\n", msg) // t.Logf of a passing test shows only with -v
+	}
 }
 
 func waitClosed(ch <-chan struct{}, d time.Duration) bool {

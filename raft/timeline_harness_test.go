@@ -144,7 +144,12 @@ func (cfg *config) timelineCleanup() {
 	if cfg.t.Failed() && !cfg.tl.Failed() {
 		cfg.tl.Fail("the test failed (see its output): not through the harness's fatalf, so the time shown is the end of the test")
 	}
-	cfg.t.Logf("%s (network seed %d)", cfg.writeTimeline(), cfg.seed)
+	msg := fmt.Sprintf("%s (network seed %d)", cfg.writeTimeline(), cfg.seed)
+	if cfg.t.Failed() {
+		cfg.t.Logf("%s", msg)
+	} else {
+		fmt.Printf("  %s\n", msg) // t.Logf of a passing test shows only with -v
+	}
 }
 
 // timelineNetLocked records that peer i was connected or disconnected,

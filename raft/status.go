@@ -65,3 +65,20 @@ func (rf *Raft) Status() Status {
 	}
 	return st
 }
+
+// LogTail returns the terms of the last n entries the log holds after its
+// snapshot (fewer if it holds fewer; none for n <= 0), and the index of the
+// first of them (LastIndex+1 when none). Like Status it is a copy taken
+// under rf.mu and changes nothing: an operator's view draws the log as
+// index/term cells from it.
+func (rf *Raft) LogTail(n int) (first int, terms []int) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	k := min(max(n, 0), len(rf.log.entries))
+	tail := rf.log.entries[len(rf.log.entries)-k:]
+	terms = make([]int, k)
+	for i, e := range tail {
+		terms[i] = e.Term
+	}
+	return rf.log.lastIndex() - k + 1, terms
+}

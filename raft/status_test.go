@@ -59,3 +59,36 @@ func TestStatusReportsRoleTermAndIndexes(t *testing.T) {
 		t.Errorf("peer 0 after Kill: role %q, want dead", st.Role)
 	}
 }
+
+// LogTail copies the terms of the log's last entries with the index of
+// the first, and bounds n by what the log holds.
+func TestStatusLogTail(t *testing.T) {
+	c := newMiniCluster(t, 3)
+	ld := c.leader(t)
+	var last int
+	for cmd := range 3 {
+		index, _, ok := c.rafts[ld].Start(100 + cmd)
+		if !ok {
+			t.Skipf("peer %d lost leadership before Start; nothing to check", ld)
+		}
+		last = index
+	}
+	c.mustApply(t, last)
+	rf := c.rafts[ld]
+	st := rf.Status()
+	first, terms := rf.LogTail(2)
+	if first != st.LastIndex-1 || len(terms) != 2 {
+		t.Fatalf("peer %d: LogTail(2) = %d, %v; want 2 terms from index %d", ld, first, terms, st.LastIndex-1)
+	}
+	for i, term := range terms {
+		if term < 1 || term > st.Term {
+			t.Errorf("peer %d: LogTail(2) entry %d has term %d; want 1..%d", ld, first+i, term, st.Term)
+		}
+	}
+	if first, terms := rf.LogTail(1 << 20); first != st.SnapshotIndex+1 || len(terms) != st.LogEntries {
+		t.Errorf("peer %d: LogTail(huge) = %d, %d terms; want the whole log, %d entries from %d", ld, first, len(terms), st.LogEntries, st.SnapshotIndex+1)
+	}
+	if first, terms := rf.LogTail(-1); first != st.LastIndex+1 || len(terms) != 0 {
+		t.Errorf("peer %d: LogTail(-1) = %d, %v; want none from %d", ld, first, terms, st.LastIndex+1)
+	}
+}

@@ -48,6 +48,14 @@
 //	GET    /status     200 and JSON: id, role, term, leader, commit_index,
 //	                   applied, log_entries, snapshot_index, disk_bytes,
 //	                   config_index, config_committed, members
+//	GET    /status?log=N  the same, and log_first, log_terms: the terms of
+//	                   the last N (0 to MaxStatusLog) entries after the
+//	                   snapshot, log_terms[k] at index log_first+k
+//	GET    /messages?since=MS  200 and JSON {now_ms, messages}: the Raft
+//	                   RPCs this node sent at or after MS (Unix ms; all
+//	                   without it), oldest first, each {time_ms, from, to,
+//	                   kind, term, entries}: kind RequestVote, PreVote,
+//	                   Heartbeat, AppendEntries or InstallSnapshot
 //	GET    /members    200 and JSON: this node's configuration (Members)
 //	POST   /members    {"id": N, "addr": "host:port"}: add member N; 200
 //	                   and the leader's configuration once N is a voter
@@ -81,6 +89,13 @@
 // a malformed header 400, a body over MaxValue 413, a method the path does
 // not take 405, an unknown path 404. The server bounds a client's headers
 // (5 s, 64 KiB) and body (30 s).
+//
+// The node keeps its last MessageRing (1024) sent Raft RPCs in a ring
+// (messages.go): each end to a member notes the method, the term and the
+// number of entries of what it sends (a decode of the args' first fields;
+// commands and snapshot data are skipped), and nothing reads the ring but
+// GET /messages. A bad log= or since= is a 400. These two are for the live
+// cluster page (cluster/ui).
 //
 // leader in /status is this node if its Raft peer leads, otherwise the
 // member that last answered one of this node's forwarded requests (-1
@@ -157,5 +172,5 @@
 // forward.go (the node's client: ids, deadline, leader search), peers.go
 // (the address book and transport clients), members.go (the membership
 // service, /members, the join loop), http.go (routes, parsing, status),
-// faults.go (the fault control).
+// faults.go (the fault control), messages.go (the ring of sent RPCs).
 package node

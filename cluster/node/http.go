@@ -38,6 +38,23 @@ type Status struct {
 	ConfigIndex     int      `json:"config_index"`
 	ConfigCommitted bool     `json:"config_committed"`
 	Members         []Member `json:"members"`
+
+	// With GET /status?log=N: the terms of the last N entries after the
+	// snapshot (fewer if the log holds fewer), LogTerms[k] at index
+	// LogFirst+k.
+	LogFirst int   `json:"log_first,omitempty"`
+	LogTerms []int `json:"log_terms,omitempty"`
+}
+
+// MaxStatusLog bounds N in GET /status?log=N.
+const MaxStatusLog = 1000
+
+// Messages is what GET /messages answers, as JSON: the Raft RPCs this node
+// sent at or after since (Unix milliseconds), oldest first, at most
+// MessageRing of them, and the node's clock when it answered.
+type Messages struct {
+	NowMs    int64     `json:"now_ms"`
+	Messages []Message `json:"messages"`
 }
 
 func (n *Node) routes() *http.ServeMux {
@@ -47,6 +64,7 @@ func (n *Node) routes() *http.ServeMux {
 	mux.HandleFunc("POST /kv/{key...}", n.kvHandler(kvraft.OpAppend))
 	mux.HandleFunc("DELETE /kv/{key...}", n.kvHandler(kvraft.OpDelete))
 	mux.HandleFunc("GET /status", n.handleStatus)
+	mux.HandleFunc("GET /messages", n.handleMessages)
 	mux.HandleFunc("GET /members", n.handleMembers)
 	mux.HandleFunc("POST /members", n.handleAddMember)
 	mux.HandleFunc("DELETE /members/{id}", n.handleRemoveMember)
@@ -74,8 +92,46 @@ func (n *Node) Status() Status {
 }
 
 func (n *Node) handleStatus(w http.ResponseWriter, r *http.Request) {
+	st := n.Status()
+	if q := r.URL.Query(); q.Has("log") {
+		k, err := strconv.Atoi(q.Get("log"))
+		if err != nil || k < 0 || k > MaxStatusLog {
+			httpError(w, http.StatusBadRequest, fmt.Sprintf("log=%.20q: want a number of entries, 0 to %d", q.Get("log"), MaxStatusLog))
+			return
+		}
+		st.LogFirst, st.LogTerms = n.kv.Raft().LogTail(k)
+	}
 	w.Header().Set("Content-Type", "application/json")
-	b, _ := json.Marshal(n.Status()) // a struct of ints and strings always encodes
+	b, _ := json.Marshal(st) // a struct of ints and strings always encodes
+	w.Write(append(b, '\n'))
+}
+
+// Messages returns the Raft RPCs the node sent at or after since, oldest
+// first.
+func (n *Node) Messages(since time.Time) []Message {
+	ids := n.peers.ids()
+	out := []Message{}
+	for _, m := range n.peers.sent.since(since) {
+		to, ok := ids[m.to]
+		if !ok {
+			to = -1
+		}
+		out = append(out, Message{TimeMs: m.time.UnixMilli(), From: n.cfg.ID, To: to, Kind: m.kind, Term: m.term, Entries: m.entries})
+	}
+	return out
+}
+
+func (n *Node) handleMessages(w http.ResponseWriter, r *http.Request) {
+	var since int64
+	if q := r.URL.Query(); q.Has("since") {
+		var err error
+		if since, err = strconv.ParseInt(q.Get("since"), 10, 64); err != nil || since < 0 || since > 1<<50 {
+			httpError(w, http.StatusBadRequest, fmt.Sprintf("since=%.20q: want a time in Unix milliseconds", q.Get("since")))
+			return
+		}
+	}
+	b, _ := json.Marshal(Messages{NowMs: time.Now().UnixMilli(), Messages: n.Messages(time.UnixMilli(since))})
+	w.Header().Set("Content-Type", "application/json")
 	w.Write(append(b, '\n'))
 }
 

@@ -30,6 +30,8 @@ type peers struct {
 	clients map[string]*transport.Client // peer address -> its client
 	ends    map[string]*labrpc.ClientEnd // peer address -> its end
 	closed  bool
+
+	sent messageRing // the Raft RPCs sent through the ends, for GET /messages
 }
 
 func newPeers(self int, tcfg transport.Config) *peers {
@@ -103,8 +105,19 @@ func (p *peers) endAt(addr string) (*labrpc.ClientEnd, error) {
 		return nil, err
 	}
 	p.clients[addr] = c
-	p.ends[addr] = labrpc.MakeRemoteEnd(c)
+	p.ends[addr] = labrpc.MakeRemoteEnd(recorder{Caller: c, addr: addr, ring: &p.sent})
 	return p.ends[addr], nil
+}
+
+// ids returns the member id of each address in the book.
+func (p *peers) ids() map[string]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ids := make(map[string]int, len(p.book))
+	for id, a := range p.book {
+		ids[a] = id
+	}
+	return ids
 }
 
 // addrsOf returns the known addresses of ids (an unknown id has none yet).

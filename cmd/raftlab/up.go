@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"raftlab/cluster/node"
+	"raftlab/cluster/ui"
 )
 
 // clusterFile, in up's -dir, records the cluster's members and ports so
@@ -90,8 +92,10 @@ func runUp(args []string, stdout, stderr io.Writer) error {
 	basePort := fs.Int("base-port", 8000, "HTTP on ports P..P+n-1, peers on P+n..P+2n-1; 0 picks any free ports (a new cluster only)")
 	add := fs.Int("add", 0, "start this many new members of the running cluster in -dir, each joining it (raftlab node -join), and run them until Ctrl-C")
 	remove := fs.Int("remove", -1, "remove member `ID` from the running cluster in -dir (DELETE /members/ID), stop its process and exit")
+	withUI := fs.Bool("ui", false, "serve the live cluster page (cluster/ui): roles, logs, messages, kill/restart/partition/heal buttons and a put/get box; turns on the nodes' fault control")
+	uiAddr := fs.String("ui-addr", "127.0.0.1:0", "the page's `address` with -ui (loopback only; port 0 picks one)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: raftlab up [-n 3] [-dir DIR] [-base-port P]\n       raftlab up -add K [-dir DIR]\n       raftlab up -remove ID [-dir DIR]")
+		fmt.Fprintln(fs.Output(), "usage: raftlab up [-n 3] [-dir DIR] [-base-port P] [-ui [-ui-addr 127.0.0.1:0]]\n       raftlab up -add K [-dir DIR]\n       raftlab up -remove ID [-dir DIR]")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -112,6 +116,10 @@ func runUp(args []string, stdout, stderr io.Writer) error {
 		return usageErr(stderr, "up", "-remove %d: want a member id", *remove)
 	case set["add"] && set["remove"]:
 		return usageErr(stderr, "up", "-add and -remove together: one change at a time")
+	case (set["add"] || set["remove"]) && (*withUI || set["ui-addr"]):
+		return usageErr(stderr, "up", "-ui goes with the cluster up starts, not with -add or -remove")
+	case set["ui-addr"] && !*withUI:
+		return usageErr(stderr, "up", "-ui-addr without -ui")
 	case (set["add"] || set["remove"]) && (set["n"] || set["base-port"]):
 		return usageErr(stderr, "up", "-n and -base-port make a new cluster; -add and -remove change the one in -dir")
 	}
@@ -146,36 +154,21 @@ func runUp(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	var uiLn net.Listener
+	if *withUI {
+		// Listen before the nodes start: a bad -ui-addr stops up at once.
+		if uiLn, err = ui.Listen(*uiAddr); err != nil {
+			return usageErr(stderr, "up", "-ui-addr: %v", err)
+		}
+		defer uiLn.Close()
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	var logMu sync.Mutex // one log line at a time on stderr
-	procs := make([]*exec.Cmd, len(run))
-	exited := make([]chan error, len(run))
-	var copying sync.WaitGroup
-	stopAll := func() {
-		for _, p := range procs {
-			if p != nil {
-				p.Process.Signal(syscall.SIGTERM) // an error means it has exited already
-			}
-		}
-		deadline := time.After(stopDeadline)
-		for i, p := range procs {
-			if p == nil {
-				continue
-			}
-			select {
-			case <-exited[i]:
-			case <-deadline:
-				fmt.Fprintf(stderr, "up: node %d did not stop within %v: killing it\n", run[i].id, stopDeadline)
-				p.Process.Kill()
-				<-exited[i]
-			}
-		}
-		copying.Wait()
-	}
-	anyExit := make(chan int, len(run))
-	for i, m := range run {
+	t := &procTable{self: self, dir: *dir, stderr: stderr, run: run, procs: make([]*nodeProc, len(run)),
+		exits: make(chan exitNote), quit: make(chan struct{})}
+	for _, m := range run {
 		args := []string{"node", "-id", strconv.Itoa(m.id)}
 		if m.joined {
 			args = append(args, "-join", "http://"+joinVia(c, m.id), "-addr", m.peer)
@@ -183,36 +176,21 @@ func runUp(args []string, stdout, stderr io.Writer) error {
 			args = append(args, "-peers", strings.Join(c.Peers, ","))
 		}
 		args = append(args, "-http", m.http, "-dir", filepath.Join(*dir, strconv.Itoa(m.id)))
-		cmd := exec.Command(self, args...)
-		pipe, err := cmd.StderrPipe()
+		if *withUI {
+			// The page's partition and heal buttons need the nodes' fault
+			// control; it is on in this mode only.
+			args = append(args, "-faults", "{}")
+		}
+		t.args = append(t.args, args)
+	}
+	for i := range run {
+		t.mu.Lock()
+		err := t.start(i)
+		t.mu.Unlock()
 		if err != nil {
-			stopAll()
+			t.stopAll()
 			return err
 		}
-		// Ctrl-C in a terminal signals the whole foreground group; up
-		// stops its nodes itself, in order, so they get their own group.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := cmd.Start(); err != nil {
-			stopAll()
-			return fmt.Errorf("up: starting node %d: %w", m.id, err)
-		}
-		procs[i] = cmd
-		writePid(*dir, m.id, cmd.Process.Pid)
-		exited[i] = make(chan error, 1)
-		prefix := fmt.Sprintf("[%d] ", m.id)
-		copying.Add(1)
-		go func() {
-			defer copying.Done()
-			sc := bufio.NewScanner(pipe)
-			sc.Buffer(make([]byte, 64<<10), 1<<20)
-			for sc.Scan() {
-				logMu.Lock()
-				fmt.Fprintf(stderr, "%s%s\n", prefix, sc.Text())
-				logMu.Unlock()
-			}
-			exited[i] <- cmd.Wait()
-			anyExit <- i
-		}()
 	}
 
 	// The banner invites requests: print it once every node answers (or
@@ -241,46 +219,233 @@ func runUp(args []string, stdout, stderr io.Writer) error {
 	if strings.Join(urls, ",") != DefaultNodes {
 		fmt.Fprintf(stdout, "  export RAFTLAB_NODES=%s   # for raftlab kv and raftlab status\n", strings.Join(urls, ","))
 	}
+	var uiSrv *http.Server
+	uiDone := make(chan struct{})
+	if *withUI {
+		var nodes []ui.Node
+		for _, m := range run {
+			nodes = append(nodes, ui.Node{ID: m.id, URL: "http://" + m.http})
+		}
+		uiSrv = ui.New(uiLn.Addr().String(), nodes, t).HTTPServer()
+		go func() {
+			defer close(uiDone)
+			if err := uiSrv.Serve(uiLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				fmt.Fprintf(stderr, "up: the page's server stopped: %v\n", err)
+			}
+		}()
+		fmt.Fprintf(stdout, "ui: http://%s/\n", uiLn.Addr())
+	} else {
+		close(uiDone)
+	}
 	if set["add"] {
 		fmt.Fprintln(stdout, "Ctrl-C stops these nodes (they stay members; raftlab up -remove ID removes one); their data stays in", *dir)
 	} else {
 		fmt.Fprintln(stdout, "Ctrl-C stops the cluster; its data stays in", *dir)
 	}
 
-	live := len(procs)
 	for {
 		select {
 		case <-ctx.Done():
 			fmt.Fprintf(stderr, "up: stopping: %v\n", context.Cause(ctx))
-			stopAll()
+			if uiSrv != nil {
+				uiSrv.Close()
+			}
+			<-uiDone
+			t.stopAll()
 			removePids(*dir, run)
 			return nil
-		case i := <-anyExit:
-			// The copier ran Wait; keep its result for stopAll.
-			err := <-exited[i]
-			exited[i] <- err
-			live--
-			id := run[i].id
-			removePid(*dir, id, procs[i].Process.Pid)
+		case e := <-t.exits:
+			id := run[e.i].id
+			removePid(*dir, id, e.p.cmd.Process.Pid)
 			removed := false
 			if now, lerr := loadCluster(*dir); lerr == nil && slices.Contains(now.Removed, id) {
 				removed = true
 				fmt.Fprintf(stderr, "up: node %d was removed from the cluster (up -remove) and has stopped\n", id)
 			}
-			if live == 0 {
+			live := t.live()
+			if live == 0 && !*withUI {
 				if removed {
 					return nil
 				}
-				return fmt.Errorf("up: every node has exited, node %d last (%v)", id, err)
+				return fmt.Errorf("up: every node has exited, node %d last (%v)", id, e.p.err)
 			}
 			if !removed {
 				// A crashed member is what Raft tolerates: the others keep
 				// serving, and the operator restarts it when they choose.
-				fmt.Fprintf(stderr, "up: node %d exited (%v); the others keep running; to restart it: %s\n",
-					id, err, shellJoin(procs[i].Args))
+				how := shellJoin(e.p.cmd.Args)
+				if *withUI {
+					how += " (or the page's restart button)"
+				}
+				fmt.Fprintf(stderr, "up: node %d exited (%v); the others keep running; to restart it: %s\n", id, e.p.err, how)
+			}
+			if live == 0 {
+				fmt.Fprintln(stderr, "up: every node is down; restart them from the page, or Ctrl-C to stop up")
 			}
 		}
 	}
+}
+
+// procTable is up's node processes: each started, restarted (the page's
+// restart button), killed (its kill button) and stopped through it. It is
+// the page's ui.Processes.
+type procTable struct {
+	self, dir string
+	stderr    io.Writer
+	logMu     sync.Mutex // one log line at a time on stderr
+	copying   sync.WaitGroup
+	exits     chan exitNote // a process has exited; unread once quit is closed
+	quit      chan struct{} // closed by stopAll
+
+	mu       sync.Mutex
+	run      []member
+	args     [][]string  // each node's command line
+	procs    []*nodeProc // nil until started
+	stopping bool        // stopAll has begun: nothing starts again
+}
+
+// nodeProc is one run of a node's process.
+type nodeProc struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed once Wait has returned
+	err  error         // Wait's result, once done is closed
+}
+
+func (p *nodeProc) running() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+type exitNote struct {
+	i int
+	p *nodeProc
+}
+
+// start starts node i's process, copying its log lines to stderr with a
+// prefix. Caller holds t.mu.
+func (t *procTable) start(i int) error {
+	id := t.run[i].id
+	cmd := exec.Command(t.self, t.args[i]...)
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		return err
+	}
+	// Ctrl-C in a terminal signals the whole foreground group; up
+	// stops its nodes itself, in order, so they get their own group.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("up: starting node %d: %w", id, err)
+	}
+	p := &nodeProc{cmd: cmd, done: make(chan struct{})}
+	t.procs[i] = p
+	writePid(t.dir, id, cmd.Process.Pid)
+	prefix := fmt.Sprintf("[%d] ", id)
+	t.copying.Add(1)
+	go func() {
+		defer t.copying.Done()
+		sc := bufio.NewScanner(pipe)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			t.logMu.Lock()
+			fmt.Fprintf(t.stderr, "%s%s\n", prefix, sc.Text())
+			t.logMu.Unlock()
+		}
+		p.err = cmd.Wait()
+		close(p.done)
+		select {
+		case t.exits <- exitNote{i, p}:
+		case <-t.quit:
+		}
+	}()
+	return nil
+}
+
+// index is the slot of member id. Caller holds t.mu.
+func (t *procTable) index(id int) (int, error) {
+	i := slices.IndexFunc(t.run, func(m member) bool { return m.id == id })
+	if i < 0 {
+		return -1, fmt.Errorf("node %d is not one this up runs", id)
+	}
+	return i, nil
+}
+
+// Kill ends node id's process with SIGKILL.
+func (t *procTable) Kill(id int) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i, err := t.index(id)
+	if err != nil {
+		return err
+	}
+	if p := t.procs[i]; p == nil || !p.running() {
+		return fmt.Errorf("node %d is not running", id)
+	}
+	if err := t.procs[i].cmd.Process.Kill(); err != nil {
+		return fmt.Errorf("node %d: %v", id, err)
+	}
+	return nil
+}
+
+// Restart starts node id's command again, once its process has exited.
+func (t *procTable) Restart(id int) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	i, err := t.index(id)
+	switch {
+	case err != nil:
+		return err
+	case t.stopping:
+		return errors.New("up is stopping")
+	case t.procs[i] != nil && t.procs[i].running():
+		return fmt.Errorf("node %d is running (kill it first)", id)
+	}
+	fmt.Fprintf(t.stderr, "up: restarting node %d: %s\n", id, shellJoin(append([]string{t.self}, t.args[i]...)))
+	return t.start(i)
+}
+
+// live counts the processes running.
+func (t *procTable) live() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, p := range t.procs {
+		if p != nil && p.running() {
+			n++
+		}
+	}
+	return n
+}
+
+// stopAll sends every running node SIGTERM, kills those still running
+// after stopDeadline, and waits for their log lines.
+func (t *procTable) stopAll() {
+	t.mu.Lock()
+	t.stopping = true
+	procs := slices.Clone(t.procs)
+	t.mu.Unlock()
+	close(t.quit)
+	for _, p := range procs {
+		if p != nil {
+			p.cmd.Process.Signal(syscall.SIGTERM) // an error means it has exited already
+		}
+	}
+	deadline := time.After(stopDeadline)
+	for i, p := range procs {
+		if p == nil {
+			continue
+		}
+		select {
+		case <-p.done:
+		case <-deadline:
+			fmt.Fprintf(t.stderr, "up: node %d did not stop within %v: killing it\n", t.run[i].id, stopDeadline)
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+	}
+	t.copying.Wait()
 }
 
 // joinVia is the HTTP address a joined member joins through: the first

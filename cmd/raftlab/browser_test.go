@@ -340,6 +340,19 @@ func (b *browser) exceptions() []string {
 	return append([]string(nil), b.thrown...)
 }
 
+// typeInto focuses the input that selector finds, empties it, and types
+// text into it as keyboard input.
+func (b *browser) typeInto(selector, text string) {
+	b.t.Helper()
+	b.click(selector)
+	q, _ := json.Marshal(selector)
+	b.eval(`(() => { const e = document.querySelector(` + string(q) + `); e.value = ""; e.focus(); return true; })()`)
+	b.call("Input.insertText", map[string]any{"text": text}, b.session)
+	if got := b.evalString(`document.querySelector(` + string(q) + `).value`); got != text {
+		b.t.Fatalf("typed %q into %s; it holds %q", text, selector, got)
+	}
+}
+
 // The driver itself, on a page of the test's own: a click is a real mouse
 // click (a handler that ignores synthetic events counts it), typed text
 // arrives as input, exceptions are caught, and the screenshot is a PNG.

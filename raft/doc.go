@@ -266,4 +266,13 @@
 // RAFTLAB_DEBUG=1 prints one line per event on stderr (see debug.go):
 //
 //	<ms> <TOPIC> S<peer> T<term> <message>
+//
+// raftlab logs (cmd/raftlab, internal/logview) shows such a log with a
+// column per peer. When a test fails, the harness also writes a failure
+// timeline (internal/timeline): one HTML page with each peer's roles,
+// terms, crashes, commit and applied indexes and the network's partitions
+// on one time axis, the failure marked at its time; its path is printed
+// after the seed line. RAFTLAB_TIMELINE=1 writes every test's page,
+// RAFTLAB_TIMELINE_DIR chooses the directory. The harness learns roles
+// through eventHook in debug.go, nil (one check) outside the tests.
 package raft

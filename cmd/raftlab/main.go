@@ -4,7 +4,7 @@
 //
 //	raftlab node -id 0 -peers A0,A1,A2 -http ADDR -dir DIR [-secret S] [-max-raft-state N]
 //	raftlab node -id 3 -join URL -addr A3 -http ADDR -dir DIR [...]
-//	raftlab up [-n 3] [-dir ./raftlab-data] [-base-port P]
+//	raftlab up [-n 3] [-dir ./raftlab-data] [-base-port P] [-ui [-ui-addr 127.0.0.1:0]]
 //	raftlab up -add K | -remove ID [-dir ./raftlab-data]
 //	raftlab remove ID [-nodes URL,...]
 //	raftlab kv get|put|append|delete KEY [VALUE] [-nodes URL,...]
@@ -22,7 +22,12 @@
 // up -add K, beside a running up, starts K new members that join it (ids
 // and ports after the cluster's) and runs them until Ctrl-C; up -remove ID
 // removes a member, stops its process and records it, so that a resumed
-// cluster leaves it out. remove asks the nodes given by -nodes to remove a
+// cluster leaves it out. up -ui also serves the live cluster page
+// (cluster/ui) on loopback and prints its URL as "ui: URL": each node's
+// role, term and log, the Raft messages of the last seconds, buttons that
+// kill, restart, partition and heal nodes, and a put/get box. logs shows
+// a debug log (a test's, a runner's kept log, up's output) with a column
+// per peer (internal/logview). remove asks the nodes given by -nodes to remove a
 // member (DELETE /members/ID) and prints the new configuration; status
 // prints, below its table, the configuration as the leader sees it, with
 // how far each member has caught up. kv and status talk to the HTTP API of the nodes
@@ -56,7 +61,7 @@ import (
 const usage = `usage:
   raftlab node -id I -peers HOST:PORT,... -http HOST:PORT -dir DIR [-secret S] [-max-raft-state N]
   raftlab node -id I -join URL -addr HOST:PORT -http HOST:PORT -dir DIR [...]
-  raftlab up [-n 3] [-dir ./raftlab-data] [-base-port P]
+  raftlab up [-n 3] [-dir ./raftlab-data] [-base-port P] [-ui [-ui-addr 127.0.0.1:0]]
   raftlab up -add K | -remove ID [-dir ./raftlab-data]
   raftlab remove ID [-nodes URL,...]
   raftlab kv get|put|append|delete KEY [VALUE] [-nodes URL,...]

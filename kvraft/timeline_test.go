@@ -1,7 +1,7 @@
 package kvraft
 
 // The failure timeline's page of a kvraft test, produced by a test that
-// fails on purpose. TestTimelineFixture runs only in the child process
+// fails on purpose. The fixture runs only in the child process
 // that TestTimelinePage starts (with timelineFixtureEnv set): two clients
 // put, append and get while the servers are partitioned and one is shut
 // down and restarted; then it fails through cfg.fatalf with a message
@@ -26,10 +26,9 @@ const timelineFixtureEnv = "RAFTLAB_TIMELINE_FIXTURE"
 
 const timelineFixtureMsg = `deliberate failure for the timeline test <script>alert("x")</script>`
 
-func TestTimelineFixture(t *testing.T) {
-	if os.Getenv(timelineFixtureEnv) != "1" {
-		t.Skipf("a fixture: fails on purpose; TestTimelinePage runs it with %s=1", timelineFixtureEnv)
-	}
+// timelineFixture is the test that fails on purpose; TestTimelinePage
+// runs it in its child process.
+func timelineFixture(t *testing.T) {
 	const nservers = 5
 	cfg := make_config(t, nservers, false, -1)
 	defer cfg.cleanup()
@@ -55,16 +54,21 @@ func TestTimelineFixture(t *testing.T) {
 	cfg.fatalf("%s (partition %v | %v, S%d shut down and restarted)", timelineFixtureMsg, majority, minority, down)
 }
 
-// TestTimelinePage runs the fixture in a child process (this test binary)
-// and checks the page whose path it printed after the seed line: it is in
-// the directory asked for, self-contained, escapes the failure's text, has
-// a lane per server and a row per client, shows the partition, the
-// shutdown and restart, and names the failure.
+// TestTimelinePage runs the fixture in a child process (this test in this
+// test binary, with timelineFixtureEnv set) and checks the page whose path
+// it printed after the seed line: it is in the directory asked for,
+// self-contained, escapes the failure's text, has a lane per server and a
+// row per client, shows the partition, the shutdown and restart, and names
+// the failure.
 func TestTimelinePage(t *testing.T) {
+	if os.Getenv(timelineFixtureEnv) == "1" {
+		timelineFixture(t) // in the child
+		return
+	}
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestTimelineFixture$", "-test.count=1", "-test.v")
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestTimelinePage$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), timelineFixtureEnv+"=1", timeline.EnvDir+"="+dir, timeline.EnvVar+"=")
 	out, err := cmd.CombinedOutput()
 	if _, ok := err.(*exec.ExitError); !ok || ctx.Err() != nil {

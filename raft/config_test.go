@@ -740,7 +740,9 @@ func (cfg *config) cleanup() {
 			cfg.t.Errorf("the leader watcher did not stop within 5s: a peer's GetState is blocked (network seed %d)", cfg.seed)
 		}
 		close(cfg.sampleStop)
-		<-cfg.sampleDone // it never waits on a peer (TryLock)
+		if !waitFor(cfg.sampleDone, 5*time.Second) { // it never waits on a peer (TryLock)
+			cfg.t.Errorf("the timeline sampler did not stop within 5s (network seed %d)", cfg.seed)
+		}
 		appliers := make(chan struct{})
 		go func() { cfg.appliers.Wait(); close(appliers) }()
 		if !waitFor(appliers, 5*time.Second) {

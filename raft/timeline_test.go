@@ -1,7 +1,7 @@
 package raft
 
 // The failure timeline's page, produced by a test that fails on purpose.
-// TestTimelineFixture is that test: it runs only in the child process that
+// timelineFixture is that test: it runs only in the child process that
 // TestTimelinePage starts (with timelineFixtureEnv set), where it crashes a
 // peer, cuts two off, makes the network unreliable, then fails through
 // cfg.fatalf with a message holding a <script> tag. TestTimelinePage checks
@@ -24,10 +24,9 @@ const timelineFixtureEnv = "RAFTLAB_TIMELINE_FIXTURE"
 
 const timelineFixtureMsg = `deliberate failure for the timeline test <script>alert("x")</script>`
 
-func TestTimelineFixture(t *testing.T) {
-	if os.Getenv(timelineFixtureEnv) != "1" {
-		t.Skipf("a fixture: fails on purpose; TestTimelinePage runs it with %s=1", timelineFixtureEnv)
-	}
+// timelineFixture is the test that fails on purpose; TestTimelinePage
+// runs it in its child process.
+func timelineFixture(t *testing.T) {
 	const servers = 5
 	cfg := make_config(t, servers, false, false)
 	defer cfg.cleanup()
@@ -53,16 +52,21 @@ func TestTimelineFixture(t *testing.T) {
 	cfg.fatalf("%s (cut off S%d and S%d, crashed S%d)", timelineFixtureMsg, leader, cut, crashed)
 }
 
-// TestTimelinePage runs the fixture in a child process (this test binary)
-// and checks the page whose path it printed after the seed line: it is in
-// the directory asked for, self-contained, escapes the failure's text, has
-// a lane per peer, shows the crash, the cut-off peers, the partition and
-// the unreliable period, and names the failure.
+// TestTimelinePage runs the fixture in a child process (this test in this
+// test binary, with timelineFixtureEnv set) and checks the page whose path
+// it printed after the seed line: it is in the directory asked for,
+// self-contained, escapes the failure's text, has a lane per peer, shows
+// the crash, the cut-off peers, the partition and the unreliable period,
+// and names the failure.
 func TestTimelinePage(t *testing.T) {
+	if os.Getenv(timelineFixtureEnv) == "1" {
+		timelineFixture(t) // in the child
+		return
+	}
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestTimelineFixture$", "-test.count=1", "-test.v")
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestTimelinePage$", "-test.count=1", "-test.v")
 	cmd.Env = append(os.Environ(), timelineFixtureEnv+"=1", timeline.EnvDir+"="+dir, timeline.EnvVar+"=")
 	out, err := cmd.CombinedOutput()
 	if _, ok := err.(*exec.ExitError); !ok || ctx.Err() != nil {

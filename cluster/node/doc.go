@@ -54,8 +54,11 @@
 //	GET    /messages?since=MS  200 and JSON {now_ms, messages}: the Raft
 //	                   RPCs this node sent at or after MS (Unix ms; all
 //	                   without it), oldest first, each {time_ms, from, to,
-//	                   kind, term, entries}: kind RequestVote, PreVote,
-//	                   Heartbeat, AppendEntries or InstallSnapshot
+//	                   kind, term, entries, dropped}: kind RequestVote,
+//	                   PreVote, Heartbeat, AppendEntries or
+//	                   InstallSnapshot; dropped if PUT /faults lost it.
+//	                   Each GET keeps the node noting RPCs for 10 s more
+//	                   (MessageWatch); unwatched, it notes none
 //	GET    /members    200 and JSON: this node's configuration (Members)
 //	POST   /members    {"id": N, "addr": "host:port"}: add member N; 200
 //	                   and the leader's configuration once N is a voter
@@ -90,11 +93,12 @@
 // not take 405, an unknown path 404. The server bounds a client's headers
 // (5 s, 64 KiB) and body (30 s).
 //
-// The node keeps its last MessageRing (1024) sent Raft RPCs in a ring
+// While someone watches (a GET /messages in the last MessageWatch), the
+// node keeps its last MessageRing (1024) sent Raft RPCs in a ring
 // (messages.go): each end to a member notes the method, the term and the
-// number of entries of what it sends (a decode of the args' first fields;
-// commands and snapshot data are skipped), and nothing reads the ring but
-// GET /messages. A bad log= or since= is a 400. These two are for the live
+// number of entries of what it sends (a gob decode of the args up to the
+// entries' terms: commands are read past, not kept), and nothing reads the
+// ring but GET /messages. Unwatched, sending pays one atomic load. A bad log= or since= is a 400. These two are for the live
 // cluster page (cluster/ui).
 //
 // leader in /status is this node if its Raft peer leads, otherwise the

@@ -116,7 +116,7 @@ func (n *Node) Messages(since time.Time) []Message {
 		if !ok {
 			to = -1
 		}
-		out = append(out, Message{TimeMs: m.time.UnixMilli(), From: n.cfg.ID, To: to, Kind: m.kind, Term: m.term, Entries: m.entries})
+		out = append(out, Message{TimeMs: m.time.UnixMilli(), From: n.cfg.ID, To: to, Kind: m.kind, Term: m.term, Entries: m.entries, Dropped: m.dropped})
 	}
 	return out
 }
@@ -130,6 +130,7 @@ func (n *Node) handleMessages(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	n.peers.sent.watch()
 	b, _ := json.Marshal(Messages{NowMs: time.Now().UnixMilli(), Messages: n.Messages(time.UnixMilli(since))})
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(append(b, '\n'))

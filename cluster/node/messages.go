@@ -5,8 +5,10 @@ import (
 	"encoding/gob"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"raftlab/cluster/transport"
 	"raftlab/labrpc"
 )
 
@@ -14,11 +16,17 @@ import (
 // GET /messages.
 const MessageRing = 1024
 
+// MessageWatch is how long after a GET /messages the node goes on noting
+// the RPCs it sends. Unwatched, it notes nothing: sending costs one atomic
+// load more than without the ring.
+const MessageWatch = 10 * time.Second
+
 // Message is one Raft RPC this node sent to a member, as GET /messages
 // shows it. Kind is RequestVote, PreVote, AppendEntries (with Entries > 0),
 // Heartbeat (an AppendEntries without entries) or InstallSnapshot; Term is
 // the term the request carries (a PreVote's is the term the candidate
-// would take); TimeMs is when it was sent, in Unix milliseconds.
+// would take); TimeMs is when it was sent, in Unix milliseconds; Dropped
+// says the node's fault control (PUT /faults) dropped it.
 type Message struct {
 	TimeMs  int64  `json:"time_ms"`
 	From    int    `json:"from"`
@@ -26,6 +34,7 @@ type Message struct {
 	Kind    string `json:"kind"`
 	Term    int    `json:"term"`
 	Entries int    `json:"entries,omitempty"`
+	Dropped bool   `json:"dropped,omitempty"`
 }
 
 // sent is a Message as the ring holds it: the destination is an address,
@@ -36,15 +45,31 @@ type sent struct {
 	kind    string
 	term    int
 	entries int
+	dropped bool
 }
 
-// messageRing keeps the last MessageRing RPCs the node sent. Recording is
-// a lock and a copy of a few words; it is read only by GET /messages.
+// messageRing keeps the last MessageRing RPCs the node sent while someone
+// watches (a GET /messages in the last MessageWatch). Recording is a
+// decode of the args' first fields, a lock and a copy of a few words; it
+// is read only by GET /messages.
 type messageRing struct {
+	watchedUntil atomic.Int64 // Unix ns; 0: never watched
+
 	mu   sync.Mutex
 	buf  [MessageRing]sent
 	next int  // where the next one goes
 	full bool // buf has wrapped at least once
+}
+
+// watch keeps the ring recording until MessageWatch from now.
+func (r *messageRing) watch() {
+	r.watchedUntil.Store(time.Now().Add(MessageWatch).UnixNano())
+}
+
+// watched says whether the ring records now.
+func (r *messageRing) watched() bool {
+	until := r.watchedUntil.Load()
+	return until != 0 && time.Now().UnixNano() < until
 }
 
 func (r *messageRing) add(m sent) {
@@ -74,19 +99,23 @@ func (r *messageRing) since(t time.Time) []sent {
 	return out
 }
 
-// recorder is the Caller of a peer address's end: it notes each Raft RPC
-// in the ring, then hands it to the transport.
+// recorder is the Caller of a peer address's end: while the ring is
+// watched, it notes each Raft RPC there (dropped if the fault control
+// loses calls to addr), then hands it to the transport.
 type recorder struct {
 	labrpc.Caller
-	addr string
-	ring *messageRing
+	addr   string
+	ring   *messageRing
+	faults *transport.Faults // nil without the fault control
 }
 
 func (c recorder) Call(svcMeth string, args []byte) ([]byte, bool) {
-	if method, ok := strings.CutPrefix(svcMeth, "Raft."); ok {
-		if m, ok := describe(method, args); ok {
-			m.time, m.to = time.Now(), c.addr
-			c.ring.add(m)
+	if c.ring.watched() {
+		if method, ok := strings.CutPrefix(svcMeth, "Raft."); ok {
+			if m, ok := describe(method, args); ok {
+				m.time, m.to, m.dropped = time.Now(), c.addr, c.faults.Drops(c.addr)
+				c.ring.add(m)
+			}
 		}
 	}
 	return c.Caller.Call(svcMeth, args)

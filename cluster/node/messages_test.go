@@ -49,6 +49,12 @@ func TestMessagesShowsSentRPCs(t *testing.T) {
 	c.must(0, http.StatusNoContent, "PUT", "/kv/k", "v")
 	ld := c.leader()
 	term := c.status(ld).Term
+	// Unwatched, the nodes note nothing (sending pays no decode).
+	for i, n := range c.nodes {
+		if got := n.peers.sent.since(time.Time{}); len(got) != 0 {
+			t.Fatalf("node %d noted %d RPCs before anyone asked for /messages", i, len(got))
+		}
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		var ms Messages
@@ -88,6 +94,53 @@ func TestMessagesShowsSentRPCs(t *testing.T) {
 		if code, body := c.do(ld, "GET", "/messages?"+q, ""); code != http.StatusBadRequest || !strings.Contains(body, "since=") {
 			t.Errorf("GET /messages?%s: %d %q, want 400 naming since=", q, code, body)
 		}
+	}
+}
+
+// A GET /messages keeps the ring noting for MessageWatch, no longer.
+func TestMessageRingWatch(t *testing.T) {
+	var r messageRing
+	if r.watched() {
+		t.Fatal("a new ring is watched")
+	}
+	r.watch()
+	if !r.watched() {
+		t.Fatal("not watched right after watch()")
+	}
+	r.watchedUntil.Store(time.Now().Add(-time.Millisecond).UnixNano())
+	if r.watched() {
+		t.Fatal("still watched after MessageWatch has passed")
+	}
+}
+
+// RPCs that the fault control drops are shown dropped: the leader's
+// heartbeats to the member it drops, and not those to the other.
+func TestMessagesShowDropped(t *testing.T) {
+	c := newClusterWith(t, 3, 0, 0, true)
+	ld := c.leader()
+	cut, kept := (ld+1)%3, (ld+2)%3
+	c.must(ld, http.StatusOK, "PUT", "/faults", fmt.Sprintf(`{"drop":[%d]}`, cut))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var ms Messages
+		if err := json.Unmarshal([]byte(c.must(ld, http.StatusOK, "GET", "/messages", "")), &ms); err != nil {
+			t.Fatal(err)
+		}
+		var droppedToCut, deliveredToKept bool
+		for _, m := range ms.Messages {
+			if m.To == kept && m.Dropped {
+				t.Fatalf("leader %d: a message to %d, which it does not drop, shown dropped: %+v", ld, kept, m)
+			}
+			droppedToCut = droppedToCut || m.To == cut && m.Dropped && m.Kind == "Heartbeat"
+			deliveredToKept = deliveredToKept || m.To == kept && m.Kind == "Heartbeat"
+		}
+		if droppedToCut && deliveredToKept {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("leader %d dropping %d: within 5 s /messages showed dropped heartbeats to it %v, heartbeats to %d %v", ld, cut, droppedToCut, kept, deliveredToKept)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -105,7 +105,7 @@ func (p *peers) endAt(addr string) (*labrpc.ClientEnd, error) {
 		return nil, err
 	}
 	p.clients[addr] = c
-	p.ends[addr] = labrpc.MakeRemoteEnd(recorder{Caller: c, addr: addr, ring: &p.sent})
+	p.ends[addr] = labrpc.MakeRemoteEnd(recorder{Caller: c, addr: addr, ring: &p.sent, faults: p.tcfg.Faults})
 	return p.ends[addr], nil
 }
 

@@ -48,6 +48,13 @@ func (f *Faults) to(addr string) (dropped bool, delay time.Duration) {
 	return f.drop[addr], f.delay[addr]
 }
 
+// Drops reports whether calls to addr are being lost (false on a nil
+// Faults): for showing a sent call as dropped.
+func (f *Faults) Drops(addr string) bool {
+	dropped, _ := f.to(addr)
+	return dropped
+}
+
 // injected applies f's faults to one call to addr, whose timer fires at its
 // deadline: it returns false if the call is lost (once the deadline has
 // passed or the client closed), and true once any delay has passed.

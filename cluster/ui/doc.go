@@ -28,8 +28,9 @@
 //     each with data-node="ID";
 //   - the nodes on a circle with the Raft RPCs of the last second moving
 //     from sender to receiver (votes orange, heartbeats grey, entries blue,
-//     snapshots purple), and a table of the last 40 messages of
-//     MessageWindow (5 s): age, from → to, kind, term, entries;
+//     snapshots purple; one the node's fault control dropped fades out
+//     halfway), and a table of the last 40 messages of MessageWindow
+//     (5 s): age, from → to, kind (marked "(dropped)"), term, entries;
 //   - a put/get box: select#kv-node, input#kv-key, input#kv-value,
 //     button#kv-put, button#kv-get, and output#kv-result with the node's
 //     answer (its HTTP status and body);

@@ -82,7 +82,12 @@ type Server struct {
 // Origin) for nodes, acting on procs.
 func New(addr string, nodes []Node, procs Processes) *Server {
 	return &Server{addr: addr, nodes: slices.Clone(nodes), procs: procs,
-		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second}}}
+		client: &http.Client{
+			Transport: &http.Transport{MaxIdleConnsPerHost: 4, IdleConnTimeout: 30 * time.Second},
+			// A node's redirect (ServeMux answers /kv/.. with one) is its
+			// answer: following it would turn a put into a get elsewhere.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}}
 }
 
 // Listen listens on addr, which must be a loopback address (port 0 picks

@@ -319,6 +319,11 @@ func TestKVProxy(t *testing.T) {
 		t.Errorf("get of a missing key: %+v, want the node's 404", a)
 	}
 	answer(`{"node":2,"op":"get","key":"a"}`, 502)
+	// A node's redirect is shown, not followed (a followed 301 would have
+	// turned the put into a GET of another path).
+	if a := answer(`{"node":1,"op":"put","key":"..","value":"x"}`, 200); a.Status < 300 || a.Status > 399 {
+		t.Errorf("put of key \"..\": %+v, want the node's redirect", a)
+	}
 	for _, bad := range []string{
 		`{"node":5,"op":"get","key":"a"}`,
 		`{"node":1,"op":"delete","key":"a"}`,

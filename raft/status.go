@@ -74,11 +74,11 @@ func (rf *Raft) Status() Status {
 func (rf *Raft) LogTail(n int) (first int, terms []int) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	k := min(max(n, 0), len(rf.log.entries))
-	tail := rf.log.entries[len(rf.log.entries)-k:]
-	terms = make([]int, k)
-	for i, e := range tail {
-		terms[i] = e.Term
+	last := rf.log.lastIndex()
+	first = max(last-max(n, 0)+1, rf.log.firstIndex())
+	terms = make([]int, 0, last-first+1)
+	for i := first; i <= last; i++ {
+		terms = append(terms, rf.log.term(i))
 	}
-	return rf.log.lastIndex() - k + 1, terms
+	return first, terms
 }

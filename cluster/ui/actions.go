@@ -123,23 +123,17 @@ func (s *Server) putFaults(ctx context.Context, n Node, f node.Faults) error {
 	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
 	defer cancel()
 	b, _ := json.Marshal(f) // ints only: always encodes
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, n.URL+"/faults", bytes.NewReader(b))
+	code, body, err := s.call(ctx, http.MethodPut, n.URL+"/faults", bytes.NewReader(b), 1<<10)
 	if err != nil {
 		return err
 	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
-	switch resp.StatusCode {
+	switch code {
 	case http.StatusOK:
 		return nil
 	case http.StatusNotFound, http.StatusMethodNotAllowed:
 		return fmt.Errorf("no fault control (a node started without -faults; raftlab up -ui turns it on)")
 	default:
-		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(body)))
+		return fmt.Errorf("%d %s: %s", code, http.StatusText(code), strings.TrimSpace(string(body)))
 	}
 }
 
@@ -190,18 +184,11 @@ func (s *Server) handleKV(w http.ResponseWriter, r *http.Request) {
 	if kv.Op == "put" {
 		method, body = http.MethodPut, strings.NewReader(kv.Value)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, n.URL+"/kv/"+url.PathEscape(kv.Key), body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
 	start := time.Now()
-	resp, err := s.client.Do(req)
+	code, b, err := s.call(ctx, method, n.URL+"/kv/"+url.PathEscape(kv.Key), body, maxAnswer)
 	if err != nil {
 		http.Error(w, fmt.Sprintf("node %d did not answer (after %v): %v", n.ID, time.Since(start).Round(time.Millisecond), err), http.StatusBadGateway)
 		return
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	writeJSON(w, http.StatusOK, KVAnswer{Status: resp.StatusCode, Body: string(b)})
+	writeJSON(w, http.StatusOK, KVAnswer{Status: code, Body: string(b)})
 }

@@ -256,26 +256,33 @@ func (s *Server) State(ctx context.Context) State {
 func (s *Server) getJSON(ctx context.Context, url string, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	code, b, err := s.call(ctx, http.MethodGet, url, nil, 4<<20)
 	if err != nil {
 		return err
 	}
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s: %s", url, resp.Status, strings.TrimSpace(string(b[:min(len(b), 200)])))
+	if code != http.StatusOK {
+		return fmt.Errorf("%s: %d %s: %s", url, code, http.StatusText(code), strings.TrimSpace(string(b[:min(len(b), 200)])))
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("%s: %v", url, err)
 	}
 	return nil
+}
+
+// call sends one request to a node and returns the answer's status and at
+// most limit bytes of its body; an error if the node did not answer.
+func (s *Server) call(ctx context.Context, method, url string, body io.Reader, limit int64) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	return resp.StatusCode, b, err
 }
 
 // node returns the node with this id.

@@ -77,7 +77,8 @@
 // D is not 10m, and <dir> is the package as go test names it (./raft). Then
 // come the test, run number, binary and start time, the command that shows
 // the log with a column per peer ("# read it: go run ./cmd/raftlab logs
-// <path>"), the test's output, and a last line "# result: PASS|FAIL...|STOPPED... (after N s)". After the table
+// <path>", in a module that has the viewer: not a student copy written by
+// raftlab handout), the test's output, and a last line "# result: PASS|FAIL...|STOPPED... (after N s)". After the table
 // the kept logs are listed, a path per line: every failed run's, then with -v
 // the passing and the stopped runs' (or, when there are more than 10, how
 // many and in which directory).
@@ -245,7 +246,8 @@ Logs: a failed run's log (with -v every run's) is kept in -o DIR as
 <pkg>_<Test>_run<N>.log, headed by the command that reruns it with the same
 seed, e.g.
   # rerun: RAFTLAB_SEED=<seed> go test -race -count=1 -v -run '^<Test>$' ./raft
-and by the command that shows it with a column per peer:
+and, where the module has the log viewer, the command that shows it with a
+column per peer:
   # read it: go run ./cmd/raftlab logs <path>
 The directory is created only when a log is kept.
 

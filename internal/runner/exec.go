@@ -105,12 +105,16 @@ func runOne(ctx context.Context, cfg Config, tc testCase, run int, tmpDir string
 
 // writeLogHeader writes the lines that open a run's log: how to rerun it,
 // its seed, which run it is, the binary and when it started, and how to
-// read it, kept at keepAs, with a column per peer.
+// read it, kept at keepAs, with a column per peer (where the module has
+// the viewer).
 func writeLogHeader(log io.Writer, cfg Config, tc testCase, run int, seed int64, keepAs string) {
-	fmt.Fprintf(log, "# rerun: %s\n# seed: %d\n# test: %s %s, run %d of %d\n# binary: %s %s (in %s; removed when the runner exits)\n# started: %s\n# read it: %s\n\n",
+	fmt.Fprintf(log, "# rerun: %s\n# seed: %d\n# test: %s %s, run %d of %d\n# binary: %s %s (in %s; removed when the runner exits)\n# started: %s\n",
 		rerunCommand(cfg, tc, seed), seed, tc.pkg.rel, tc.name, run, cfg.Runs,
-		tc.pkg.binary, fmt.Sprintf("-test.run '^%s$' -test.count=1 -test.v", tc.name), tc.pkg.dir, time.Now().Format(time.RFC3339),
-		readCommand(keepAs))
+		tc.pkg.binary, fmt.Sprintf("-test.run '^%s$' -test.count=1 -test.v", tc.name), tc.pkg.dir, time.Now().Format(time.RFC3339))
+	if tc.pkg.viewer {
+		fmt.Fprintf(log, "# read it: %s\n", readCommand(keepAs))
+	}
+	fmt.Fprintln(log)
 }
 
 // readCommand is the shell command line, to be typed at the module root,

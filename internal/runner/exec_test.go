@@ -81,10 +81,17 @@ func TestLogHeaderNamesWhereItIsKept(t *testing.T) {
 		t.Errorf("freeLogPath with %s taken = %q, want %q", first, got, second)
 	}
 	var b strings.Builder
-	tc := testCase{pkg: &pkg{rel: "./raft"}, name: "TestX3A", part: "3A"}
+	tc := testCase{pkg: &pkg{rel: "./raft", viewer: true}, name: "TestX3A", part: "3A"}
 	writeLogHeader(&b, Config{Runs: 1, Timeout: 10 * time.Minute}, tc, 1, 7, second)
 	want := "\n# read it: go run ./cmd/raftlab logs " + second + "\n\n"
 	if !strings.HasSuffix(b.String(), want) {
 		t.Errorf("header:\n%s\nwant it to end with %q", b.String(), want)
+	}
+	// A module without the viewer (a student copy) gets no read-it line.
+	b.Reset()
+	tc.pkg.viewer = false
+	writeLogHeader(&b, Config{Runs: 1, Timeout: 10 * time.Minute}, tc, 1, 7, second)
+	if strings.Contains(b.String(), "# read it:") || !strings.HasSuffix(b.String(), "\n\n") {
+		t.Errorf("header without a viewer:\n%s\nwant no read-it line, and a blank line at the end", b.String())
 	}
 }

@@ -24,6 +24,7 @@ type pkg struct {
 	dir        string   // absolute directory; runs start here
 	rel        string   // "./raft": how go test names it from the working directory
 	key        string   // "raft": prefix of its log file names
+	viewer     bool     // its module has the log viewer (cmd/raftlab logs)
 	binary     string   // compiled test binary, set by buildAll
 	tests      []string // test names from the binary's -test.list, set by buildAll
 }
@@ -194,7 +195,21 @@ func newPkg(wd string, lp listedPackage) *pkg {
 	} else if !strings.HasPrefix(rel, "../") && !filepath.IsAbs(rel) {
 		rel = "./" + rel
 	}
-	return &pkg{importPath: lp.ImportPath, dir: lp.Dir, rel: rel, key: key}
+	return &pkg{importPath: lp.ImportPath, dir: lp.Dir, rel: rel, key: key, viewer: hasViewer(lp)}
+}
+
+// viewerSource is the log viewer's file in a module that has it: raftlab
+// itself, not the student copy `raftlab handout` writes.
+const viewerSource = "cmd/raftlab/logs.go"
+
+// hasViewer reports whether lp's module has the log viewer, so that its
+// logs' headers can say how to read them with it.
+func hasViewer(lp listedPackage) bool {
+	if lp.Module == nil {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(lp.Module.Dir, filepath.FromSlash(viewerSource)))
+	return err == nil
 }
 
 // selectTests returns the tests of pkgs that the non-package patterns select

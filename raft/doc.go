@@ -105,6 +105,7 @@
 //
 //	raft.go         the peer struct, Make, GetState, Start, Kill; timing constants
 //	membership.go   MakeMember, AddServer, RemoveServer, Configuration: single-server changes (§4)
+//	configuration.go Server and Configuration, the values a configuration is made of
 //	roles.go        role and term changes, and the gates every request and reply passes
 //	election.go     the ticker, pre-votes and elections, RequestVote (§5.2, §5.4.1, §9.6)
 //	replication.go  per-follower progress, replicators, AppendEntries, commitment (§5.3, §5.4.2)

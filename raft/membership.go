@@ -4,10 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
-	"raftlab/labgob"
 	"raftlab/labrpc"
 )
 
@@ -15,31 +13,6 @@ import (
 // configuration is an entry of the log, like a command, and every peer uses
 // the latest configuration its log holds, committed or not; the snapshot
 // records the configuration it covers. doc.go has the rules.
-
-// Server is one member of a configuration.
-type Server struct {
-	ID   int    // the member's id: votedFor, CandidateId and LeaderId speak in these
-	Addr string // how to reach it: handed to Options.Dial
-	// Learner: the member receives the log but does not vote, campaign or
-	// count toward a majority. A server being added is a learner until it
-	// has caught up with the leader; the leader then makes it a voter.
-	Learner bool
-}
-
-// Configuration is the set of members, sorted by ID. At a configuration
-// entry's index, a peer made by MakeMember delivers a Configuration on
-// applyCh as the command (CommandValid, Command.(raft.Configuration)): the
-// service skips it.
-type Configuration struct {
-	Servers []Server
-}
-
-func init() {
-	labgob.Register(Configuration{})
-}
-
-// maxServerID bounds ids, like maxIndex bounds indexes.
-const maxServerID = maxIndex
 
 // catchUpSlack: a learner whose log is within this many entries of the
 // leader's is promoted to voter. One AppendEntries brings it the rest, so
@@ -308,101 +281,4 @@ func (rf *Raft) idLimit() int {
 		return len(rf.peers)
 	}
 	return maxServerID + 1
-}
-
-// Configuration helpers. A Configuration is treated as a value: every
-// change makes a new Servers slice.
-
-func (c Configuration) server(id int) (Server, bool) {
-	for _, s := range c.Servers {
-		if s.ID == id {
-			return s, true
-		}
-	}
-	return Server{}, false
-}
-
-func (c Configuration) isVoter(id int) bool {
-	s, ok := c.server(id)
-	return ok && !s.Learner
-}
-
-// voters returns the voters' ids.
-func (c Configuration) voters() []int {
-	var ids []int
-	for _, s := range c.Servers {
-		if !s.Learner {
-			ids = append(ids, s.ID)
-		}
-	}
-	return ids
-}
-
-// learner returns a learner's id, or -1 if there is none.
-func (c Configuration) learner() int {
-	for _, s := range c.Servers {
-		if s.Learner {
-			return s.ID
-		}
-	}
-	return -1
-}
-
-func (c Configuration) clone() Configuration {
-	return Configuration{Servers: slices.Clone(c.Servers)}
-}
-
-func (c Configuration) with(s Server) Configuration {
-	out := c.without(s.ID)
-	out.Servers = append(out.Servers, s)
-	slices.SortFunc(out.Servers, func(a, b Server) int { return a.ID - b.ID })
-	return out
-}
-
-func (c Configuration) without(id int) Configuration {
-	var out Configuration
-	for _, s := range c.Servers {
-		if s.ID != id {
-			out.Servers = append(out.Servers, s)
-		}
-	}
-	return out
-}
-
-func (c Configuration) promoted(id int) Configuration {
-	out := c.clone()
-	for k := range out.Servers {
-		if out.Servers[k].ID == id {
-			out.Servers[k].Learner = false
-		}
-	}
-	return out
-}
-
-// validate checks a configuration from the network or the disk: ids in
-// range, sorted, each once.
-func (c Configuration) validate() error {
-	for k, s := range c.Servers {
-		if s.ID < 0 || s.ID > maxServerID || (k > 0 && c.Servers[k-1].ID >= s.ID) {
-			return fmt.Errorf("configuration %v: ids must be in [0, %d], sorted, each once", c, maxServerID)
-		}
-	}
-	return nil
-}
-
-// String is "{0 1 2 3L}": the ids, learners marked L.
-func (c Configuration) String() string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for k, s := range c.Servers {
-		if k > 0 {
-			b.WriteByte(' ')
-		}
-		fmt.Fprintf(&b, "%d", s.ID)
-		if s.Learner {
-			b.WriteByte('L')
-		}
-	}
-	b.WriteByte('}')
-	return b.String()
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -277,4 +278,41 @@ func TestUnregisteredCommandPanicsWithItsType(t *testing.T) {
 		}
 	}()
 	rf.persist()
+}
+
+// A changeable peer persists RFT3: the snapshot's configuration, and
+// configuration entries in the log; both come back, and bad ones are
+// refused.
+func TestPersistConfiguration(t *testing.T) {
+	newMember := func() *Raft {
+		rf := &Raft{persister: MakePersister(), votedFor: -1, log: newLog(0, 0, nil), dial: func(Server) *labrpc.ClientEnd { return nil }}
+		rf.state.withConfig = true
+		return rf
+	}
+	rf := newMember()
+	rf.currentTerm = 3
+	snapCfg := Configuration{Servers: []Server{{ID: 0, Addr: "a"}, {ID: 2, Addr: "c"}}}
+	rf.log = mkLog(4, 2, 3)
+	rf.log.snapshotConfig = &snapCfg
+	rf.log.append(Entry{Term: 3, Command: Configuration{Servers: []Server{{ID: 0, Addr: "a"}, {ID: 2, Addr: "c"}, {ID: 7, Addr: "h", Learner: true}}}})
+	rf.persist()
+	back := newMember()
+	if err := back.readPersist(rf.persister.ReadRaftState(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if back.log.snapshotConfig == nil || !slices.Equal(back.log.snapshotConfig.Servers, snapCfg.Servers) {
+		t.Fatalf("snapshot configuration %v, want %v", back.log.snapshotConfig, snapCfg)
+	}
+	got, index, ok := back.log.lastConfig(back.log.firstIndex())
+	if !ok || index != 6 || got.String() != "{0 2 7L}" {
+		t.Fatalf("last configuration %v at %d (%v), want {0 2 7L} at 6", got, index, ok)
+	}
+
+	bad := newMember()
+	bad.currentTerm = 1
+	bad.log.append(Entry{Term: 1, Command: Configuration{Servers: []Server{{ID: 2}, {ID: 1}}}})
+	bad.persist()
+	if err := newMember().readPersist(bad.persister.ReadRaftState(), nil); err == nil {
+		t.Fatal("a persisted configuration with unsorted ids was accepted")
+	}
 }

@@ -62,12 +62,35 @@ type OpLog struct {
 	// whose values grow long: whole values would make the history
 	// quadratic in the number of Appends.
 	wholeValues bool
+	overflowed  int // operations not recorded: the history was full
 }
 
-func (log *OpLog) Append(op linearizability.Operation) {
+// maxHistoryOps bounds a test's history. A service that commits each
+// operation through Raft completes some thousands in a test; a Clerk that
+// answers without any server (the student handout's skeleton) completes
+// millions, which took gigabytes to keep and check. Past it the test fails
+// at once, so its clients stop.
+const maxHistoryOps = 1_000_000
+
+// Append records op in the history, unless it holds maxHistoryOps already.
+// It returns true once, for the first operation it could not record.
+func (log *OpLog) Append(op linearizability.Operation) (full bool) {
 	log.mu.Lock()
 	defer log.mu.Unlock()
+	if len(log.operations) >= maxHistoryOps {
+		log.overflowed++
+		return log.overflowed == 1
+	}
 	log.operations = append(log.operations, op)
+	return false
+}
+
+// record appends op to log, if there is one, and fails the test when the
+// history is full.
+func record(cfg *config, log *OpLog, op linearizability.Operation) {
+	if log != nil && log.Append(op) {
+		cfg.errorf("clients completed more than %d operations: far more than a service that commits each through Raft completes in a test (some thousands); are operations answered without agreement?", maxHistoryOps)
+	}
 }
 
 // getOutput is what the history records of a Get that returned v.
@@ -101,7 +124,7 @@ func Get(cfg *config, ck *Clerk, key string, log *OpLog, cli int) string {
 	cfg.op()
 	cfg.tl.Op(cli, "Get", key, time.Unix(0, start), time.Unix(0, end))
 	if log != nil {
-		log.Append(linearizability.Operation{
+		record(cfg, log, linearizability.Operation{
 			ClientId: cli,
 			Input:    linearizability.KvInput{Op: linearizability.KvGet, Key: key},
 			Call:     start,
@@ -142,15 +165,13 @@ func putAppend(cfg *config, ck *Clerk, op uint8, key, value string, log *OpLog, 
 	cfg.opDone(ck)
 	cfg.op()
 	cfg.tl.Op(cli, name, key, time.Unix(0, start), time.Unix(0, end))
-	if log != nil {
-		log.Append(linearizability.Operation{
-			ClientId: cli,
-			Input:    linearizability.KvInput{Op: op, Key: key, Value: value},
-			Call:     start,
-			Output:   linearizability.KvOutput{},
-			Return:   end,
-		})
-	}
+	record(cfg, log, linearizability.Operation{
+		ClientId: cli,
+		Input:    linearizability.KvInput{Op: op, Key: key, Value: value},
+		Call:     start,
+		Output:   linearizability.KvOutput{},
+		Return:   end,
+	})
 }
 
 // check fails the test unless Get(key) returns value. Test goroutine only.

@@ -132,9 +132,19 @@ func (p *proc) wait(t *testing.T, d time.Duration) int {
 // stdout, stderr and exit status.
 func raftlab(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	return raftlabWithin(t, 20*time.Second, args...)
+}
+
+// raftlabWithin is raftlab with a limit of its own: past it the process
+// gets SIGTERM (a command passes it on to its children, as grade does to
+// the runner), SIGKILL 15 s later, and the test fails.
+func raftlabWithin(t *testing.T, limit time.Duration, args ...string) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 15 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.Env = childEnv()
@@ -142,7 +152,7 @@ func raftlab(t *testing.T, args ...string) (string, string, int) {
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		t.Fatalf("raftlab %v: still running after 20 s", args)
+		t.Fatalf("raftlab %v: still running after %v\nstdout:\n%s\nstderr:\n%s", args, limit, &stdout, &stderr)
 	case errors.As(err, &ee):
 		return stdout.String(), stderr.String(), ee.ExitCode()
 	case err != nil:

@@ -12,6 +12,8 @@
 //	raftlab bench [-c 10] [-d 10s] [-reads 0] [-keys 1000] [-value 16] [-nodes URL,...]
 //	raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults ...] [-o DIR]
 //	raftlab logs [-peers 0,2] [-topics VOTE,-APPEND] [-terms 3-7] [-from T] [-to T] [-html FILE|-] [FILE|-]
+//	raftlab handout -o DIR [-src DIR] [-vet=false]
+//	raftlab grade [-n 10] [-race] [-parts 3A,3B,3C,3D,4A,4B] [-timeout 120s] [-weights FILE] [-o DIR] [DIR]
 //
 // node runs one member until SIGINT or SIGTERM, logging one line per event
 // to stderr; with -join instead of -peers it is a new member that asks the
@@ -39,7 +41,12 @@
 // runs clients against it while a nemesis kills, partitions, pauses and
 // slows its nodes and their disks, checks the history for linearizability
 // and lost writes, prints a summary and writes an HTML report
-// (cluster/torture).
+// (cluster/torture). handout writes the student copy of the lab: the
+// module with raft's and kvraft's solution replaced by a skeleton that
+// compiles, the cluster and this command left out (internal/handout).
+// grade runs the batch runner of a student's copy of the module N times
+// over each part's tests and prints points per part and each failed test's
+// first failing run, with -o a grade book's JSON too (internal/grade).
 //
 // Exit status: 0 on success; 1 when the operation failed (a key absent, a
 // node's 4xx or 503, no node answering, a node that could not start, a
@@ -47,7 +54,7 @@
 //
 // Files: main.go (dispatch, usage), node.go, up.go, kv.go (kv and status),
 // members.go (remove, the configuration in status), bench.go, torture.go,
-// logs.go.
+// logs.go, handout.go, grade.go.
 package main
 
 import (
@@ -69,6 +76,8 @@ const usage = `usage:
   raftlab bench [-c 10] [-d 10s] [-reads 0] [-keys 1000] [-value 16] [-nodes URL,...]
   raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults kill,partition,pause,slow,disk,membership] [-o DIR]
   raftlab logs [-peers 0,2] [-topics VOTE,-APPEND] [-terms 3-7] [-from T] [-to T] [-debug-only] [-width N] [-color auto|always|never] [-html FILE|-] [FILE|-]
+  raftlab handout -o DIR [-src DIR] [-vet=false]
+  raftlab grade [-n 10] [-race] [-parts 3A,3B,3C,3D,4A,4B] [-timeout 120s] [-p P] [-weights FILE] [-o DIR] [DIR]
 Run "raftlab COMMAND -h" for a command's flags.
 `
 
@@ -108,6 +117,10 @@ func runWithStdin(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		err = runTorture(rest, stdout, stderr)
 	case "logs":
 		err = runLogs(rest, stdin, stdout, stderr)
+	case "handout":
+		err = runHandout(rest, stdout, stderr)
+	case "grade":
+		err = runGrade(rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// raftlab handout writes the student copy from the module it runs in; the
+// copy itself is tested in internal/handout (it vets, its 3A tests fail,
+// and pass with the solution put back).
+func TestHandoutCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lab")
+	var stdout, stderr strings.Builder
+	if code := run([]string{"handout", "-vet=false", "-o", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("raftlab handout: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"handout: " + dir, "skeleton files: [README.md", "raft/raft.go", "paths left out: [cluster/ cmd/", "next: cd " + dir} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	for _, p := range []string{"raft/raft.go", "raft/test_test.go", "kvraft/client.go", "labrpc/network.go", "test_harness.go"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("%s is not in the handout: %v", p, err)
+		}
+	}
+	for _, p := range []string{"raft/election.go", "cluster", "cmd"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err == nil {
+			t.Errorf("%s is in the handout", p)
+		}
+	}
+
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"handout"}, 2, "-o DIR is required"},
+		{[]string{"handout", "-o", dir, "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"handout", "-o", t.TempDir(), "-src", os.TempDir()}, 2, "not inside raftlab's module"},
+		{[]string{"handout", "-vet=false", "-o", dir}, 1, "is not empty"},
+		{[]string{"handout", "-vet=false", "-o", filepath.Join(t.TempDir(), "x"), "-src", dir}, 1, "reading the handout manifest"},
+	} {
+		var stdout, stderr strings.Builder
+		code := run(c.args, &stdout, &stderr)
+		if code != c.code || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("raftlab %v: exit %d, stderr %q; want exit %d with %q", c.args, code, stderr.String(), c.code, c.want)
+		}
+	}
+}
+
+// The grader catches what it exists for, on the real lab: the handout's
+// skeleton scores nothing in 3A, and with raftlab's own raft put back in
+// its place, every point.
+func TestGradeHandout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a handout and grades its 3A tests twice")
+	}
+	dir := filepath.Join(t.TempDir(), "lab")
+	var stdout, stderr strings.Builder
+	if code := run([]string{"handout", "-vet=false", "-o", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("raftlab handout: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	out, errOut, code := runGradeCmd(t, 4*time.Minute, "-n", "1", "-p", "4", "-parts", "3A", dir)
+	if code != 1 {
+		t.Fatalf("grading the skeleton: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	wantLines(t, "the skeleton's report", out,
+		`^Part 3A \(\./raft\): 0\.00 of 15\.00 points$`,
+		`^  TestInitialElection3A +1 +1 +0 .* 0\.00 / 3\.75 +FAIL`,
+		`^TOTAL 0\.00 of 15\.00 points; 0 of 4 tests passed; FAIL$`,
+		`^  replay: RAFTLAB_SEED=-?\d+ go test -timeout 2m0s -count=1 -v -run '\^TestInitialElection3A\$' \./raft$`,
+		`expected one leader among the connected peers within 5s, got none`)
+
+	// raftlab's raft in place of the skeleton.
+	old, _ := filepath.Glob(filepath.Join(dir, "raft", "*.go"))
+	for _, f := range old {
+		if !strings.HasSuffix(f, "_test.go") {
+			os.Remove(f)
+		}
+	}
+	solution, _ := filepath.Glob(filepath.Join("..", "..", "raft", "*.go"))
+	for _, f := range solution {
+		if data, err := os.ReadFile(f); err == nil && !strings.HasSuffix(f, "_test.go") {
+			writeFile(t, filepath.Join(dir, "raft", filepath.Base(f)), data)
+		}
+	}
+	out, errOut, code = runGradeCmd(t, 4*time.Minute, "-n", "1", "-p", "4", "-parts", "3A", dir)
+	if code != 0 {
+		t.Fatalf("grading raftlab's raft in the handout: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	wantLines(t, "the solution's report", out,
+		`^Part 3A \(\./raft\): 15\.00 of 15\.00 points$`,
+		`^TOTAL 15\.00 of 15\.00 points; 4 of 4 tests passed; PASS$`)
+}

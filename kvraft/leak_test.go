@@ -57,7 +57,7 @@ func TestKillNoGoroutineLeak4B(t *testing.T) {
 		blocked <- ok && reply.Err != ErrWrongLeader
 	}()
 	check(cfg, t, cfg.makeClient(others), "a", "A")
-	time.Sleep(100 * time.Millisecond) // let the request reach submit; the server gives up on it after requestTimeout (1s)
+	time.Sleep(100 * time.Millisecond) // let the request reach the server, which waits for an agreement that cannot come (a minority)
 
 	cfg.cleanup()
 	deadline := time.Now().Add(5 * time.Second)

@@ -34,7 +34,8 @@ func init() {
 	labgob.Register(Configuration{})
 }
 
-// maxServerID bounds ids, like maxIndex (rpc.go) bounds indexes.
+// maxServerID bounds the ids a configuration may hold: far beyond any real
+// cluster, so that arithmetic on them cannot overflow.
 const maxServerID = 1 << 40
 
 // Configuration helpers. A Configuration is treated as a value: every

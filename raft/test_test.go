@@ -91,7 +91,8 @@ func TestReElection3A(t *testing.T) {
 }
 
 // TestNoLeaderWithoutMajority3A: peers cut off from a majority never become
-// leaders, however long they wait, though their terms advance; a leader
+// leaders, however long they wait, and with pre-vote (§9.6 of the
+// dissertation) never raise their terms, though they keep asking; a leader
 // appears as soon as a majority can talk again (§5.2).
 func TestNoLeaderWithoutMajority3A(t *testing.T) {
 	servers := 5
@@ -115,7 +116,7 @@ func TestNoLeaderWithoutMajority3A(t *testing.T) {
 			cfg.fatalf("S%d claims to lead term %d, but no majority was connected since term %d ended (old leader S%d)",
 				i, term, term1, leader1)
 		}
-		// Pre-vote (doc.go): a peer that cannot win never raises its term.
+		// Pre-vote: a peer that cannot win never raises its term.
 		if slices.Contains(rest, i) && term != term1 {
 			cfg.fatalf("S%d, in a minority, moved from term %d to %d: it cannot win, so it must not raise its term",
 				i, term1, term)

@@ -7,11 +7,12 @@ package raft
 //     themselves, two ways. eventHook (debug.go) is called by every debug
 //     event under rf.mu, whether the debug log is on or not, so a role
 //     taken for a moment (a pre-candidacy of a few ms that a poll would
-//     miss) is seen when its dlog runs: becomePreCandidate, becomeCandidate
-//     and becomeLeader log after the change. Some changes are logged
-//     before they are made (a new term, a step down, commit, apply), so a
-//     sampler also reads every running peer every 10 ms, with TryLock: it
-//     never waits on a peer, so a deadlocked peer cannot hang it.
+//     miss) is seen when the peer's next dlog runs (raftlab's raft logs
+//     each role change after making it). A peer may log other changes
+//     before making them (a new term, a step down, commit, apply), or log
+//     nothing, so a sampler also reads every running peer every 10 ms,
+//     with TryLock: it never waits on a peer, so a deadlocked peer cannot
+//     hang it.
 //   - Crashes, restarts, connect/disconnect, unreliable and long
 //     reordering: from the harness's own calls (config_test.go).
 //   - Failures: cfg.fatalf marks the failed check with its message and

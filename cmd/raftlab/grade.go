@@ -11,14 +11,16 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
 	"raftlab/internal/grade"
+	"raftlab/internal/handout"
 )
 
 // gradeUsage is the grade command's usage line.
-const gradeUsage = "usage: raftlab grade [-n 10] [-race] [-parts 3A,3B,3C,3D,4A,4B] [-timeout 120s] [-p P] [-weights FILE] [-o DIR] [DIR]"
+const gradeUsage = "usage: raftlab grade [-n 10] [-race] [-parts 3A,3B,3C,3D,4A,4B] [-timeout 120s] [-p P] [-weights FILE] [-o DIR] [-fresh] [DIR]"
 
 // runGrade grades a student's copy of the module (internal/grade): the
 // report goes to stdout, the runner's progress to stderr.
@@ -31,6 +33,7 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 	parallel := fs.Int("p", runtime.NumCPU(), "`P` runs at once")
 	weightsFile := fs.String("weights", "", "points per part and test from `FILE` (lines \"3A 20\", \"TestBackup3B 4\"; # comments) over the defaults")
 	out := fs.String("o", "", "write report.txt, grade.json and the failed runs' logs (logs/) into `DIR`, new or empty")
+	fresh := fs.Bool("fresh", false, "grade only the student's code: their raft and kvraft files that are not tests, in a fresh handout of this raftlab (run inside raftlab's checkout), so their copy of the tests, harnesses, labrpc, checker and runner plays no part")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), gradeUsage)
 		fmt.Fprintln(fs.Output(), "Grades the copy of this module at DIR (default: the module of the current directory): runs its batch runner (go run . there) on the tests of each part N times, and scores a test's points only if every run passed within the limit. Default points: 3A 15, 3B 25, 3C 20, 3D 15, 4A 15, 4B 10, shared equally by a part's tests. Prints a table per part, the total, and each failed test's first failing run (seed, replay line, the log around the failure); the runner's progress goes to stderr. Exit status 0: every test of the parts passed; 1: something failed or could not run; 2: bad usage.")
@@ -66,6 +69,31 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageErr(stderr, "grade", "%v", err)
 	}
+	var freshDir string  // the fresh handout graded with -fresh
+	removeFresh := false // set once it is not needed: everything passed
+	if *fresh {
+		root, err := handout.FindModule(".")
+		if err != nil {
+			return usageErr(stderr, "grade", "-fresh: %v", err)
+		}
+		tmp, err := os.MkdirTemp("", "raftlab-grade-fresh-")
+		if err != nil {
+			return fmt.Errorf("grade: %w", err)
+		}
+		freshDir = filepath.Join(tmp, "lab")
+		taken, err := handout.Submission(root, dir, freshDir)
+		if err != nil {
+			os.RemoveAll(tmp)
+			return fmt.Errorf("grade -fresh: %w", err)
+		}
+		fmt.Fprintf(stderr, "raftlab grade: -fresh: %s's %s in a fresh handout at %s\n", dir, strings.Join(taken, ", "), freshDir)
+		dir = freshDir
+		defer func() {
+			if removeFresh {
+				os.RemoveAll(tmp)
+			}
+		}()
+	}
 
 	logDir, cleanup, err := outputDir(*out)
 	if err != nil {
@@ -97,8 +125,12 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "\nwrote %s, %s\n", filepath.Join(*out, "report.txt"), filepath.Join(*out, "grade.json"))
 	}
 	if !g.Passed {
+		if freshDir != "" {
+			fmt.Fprintf(stdout, "\nthe fresh handout graded stays at %s, for the replay lines; remove it when done\n", freshDir)
+		}
 		return fmt.Errorf("grade: FAIL: %d of %d tests passed, %.2f of %.2f points", g.TestsPassed, g.Tests, g.Points, g.Possible)
 	}
+	removeFresh = true
 	return nil
 }
 

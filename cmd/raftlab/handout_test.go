@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -53,8 +54,9 @@ func TestHandoutCommand(t *testing.T) {
 }
 
 // The grader catches what it exists for, on the real lab: the handout's
-// skeleton scores nothing in 3A, and with raftlab's own raft put back in
-// its place, every point.
+// skeleton scores nothing in 3A; a test edited to pass scores in the
+// student's own copy but not with -fresh; and raftlab's own raft, put back
+// in the skeleton's place, scores every point.
 func TestGradeHandout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a handout and grades its 3A tests twice")
@@ -75,6 +77,40 @@ func TestGradeHandout(t *testing.T) {
 		`^  replay: RAFTLAB_SEED=-?\d+ go test -timeout 2m0s -count=1 -v -run '\^TestInitialElection3A\$' \./raft$`,
 		`expected one leader among the connected peers within 5s, got none`)
 
+	// A student who makes a test pass by editing it gets its points from
+	// their own copy, and none with -fresh, which grades only their code
+	// in a fresh handout.
+	testFile := filepath.Join(dir, "raft", "test_test.go")
+	src, err := os.ReadFile(testFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const head = "func TestInitialElection3A(t *testing.T) {\n"
+	if !strings.Contains(string(src), head) {
+		t.Fatalf("%s has no %q", testFile, head)
+	}
+	writeFile(t, testFile, []byte(strings.Replace(string(src), head, head+"\treturn\n", 1)))
+	out, errOut, code = runGradeCmd(t, 4*time.Minute, "-n", "1", "-p", "4", "-parts", "3A", dir)
+	if code != 1 {
+		t.Fatalf("grading the edited copy: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	wantLines(t, "the edited copy's report", out, `^Part 3A \(\./raft\): 3\.75 of 15\.00 points$`)
+	out, errOut, code = runGradeCmd(t, 4*time.Minute, "-n", "1", "-p", "4", "-parts", "3A", "-fresh", dir)
+	if code != 1 {
+		t.Fatalf("grading the edited copy -fresh: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	wantLines(t, "the edited copy's report with -fresh", out, `^Part 3A \(\./raft\): 0\.00 of 15\.00 points$`)
+	wantLines(t, "stderr with -fresh", errOut, `^raftlab grade: -fresh: .*lab's .*raft/raft\.go, .* in a fresh handout at `)
+	// A failed grade keeps the fresh handout, for the replay lines.
+	kept := regexp.MustCompile(`(?m)^the fresh handout graded stays at (\S+), for the replay lines`).FindStringSubmatch(out)
+	if kept == nil {
+		t.Errorf("the report does not say where the fresh handout stays:\n%s", out)
+	} else if _, err := os.Stat(filepath.Join(kept[1], "raft", "test_test.go")); err != nil {
+		t.Errorf("the fresh handout is not at %s: %v", kept[1], err)
+	} else {
+		os.RemoveAll(filepath.Dir(kept[1]))
+	}
+
 	// raftlab's raft in place of the skeleton.
 	old, _ := filepath.Glob(filepath.Join(dir, "raft", "*.go"))
 	for _, f := range old {
@@ -88,7 +124,7 @@ func TestGradeHandout(t *testing.T) {
 			writeFile(t, filepath.Join(dir, "raft", filepath.Base(f)), data)
 		}
 	}
-	out, errOut, code = runGradeCmd(t, 4*time.Minute, "-n", "1", "-p", "4", "-parts", "3A", dir)
+	out, errOut, code = runGradeCmd(t, 4*time.Minute, "-n", "1", "-p", "4", "-parts", "3A", "-fresh", dir)
 	if code != 0 {
 		t.Fatalf("grading raftlab's raft in the handout: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}

@@ -13,7 +13,7 @@
 //	raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults ...] [-o DIR]
 //	raftlab logs [-peers 0,2] [-topics VOTE,-APPEND] [-terms 3-7] [-from T] [-to T] [-html FILE|-] [FILE|-]
 //	raftlab handout -o DIR [-src DIR] [-vet=false]
-//	raftlab grade [-n 10] [-race] [-parts 3A,3B,3C,3D,4A,4B] [-timeout 120s] [-weights FILE] [-o DIR] [DIR]
+//	raftlab grade [-n 10] [-race] [-parts 3A,3B,3C,3D,4A,4B] [-timeout 120s] [-p P] [-weights FILE] [-o DIR] [-fresh] [DIR]
 //
 // node runs one member until SIGINT or SIGTERM, logging one line per event
 // to stderr; with -join instead of -peers it is a new member that asks the
@@ -77,7 +77,7 @@ const usage = `usage:
   raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults kill,partition,pause,slow,disk,membership] [-o DIR]
   raftlab logs [-peers 0,2] [-topics VOTE,-APPEND] [-terms 3-7] [-from T] [-to T] [-debug-only] [-width N] [-color auto|always|never] [-html FILE|-] [FILE|-]
   raftlab handout -o DIR [-src DIR] [-vet=false]
-  raftlab grade [-n 10] [-race] [-parts 3A,3B,3C,3D,4A,4B] [-timeout 120s] [-p P] [-weights FILE] [-o DIR] [DIR]
+  raftlab grade [-n 10] [-race] [-parts 3A,3B,3C,3D,4A,4B] [-timeout 120s] [-p P] [-weights FILE] [-o DIR] [-fresh] [DIR]
 Run "raftlab COMMAND -h" for a command's flags.
 `
 

@@ -3,13 +3,19 @@
 // tests of each lab part, and turns what the runner records into points,
 // a report and a grade book's JSON.
 //
-//	raftlab grade [-n 10] [-race] [-parts 3A,3B,3C,3D,4A,4B] [-timeout 120s] [-p P] [-weights FILE] [-o DIR] [DIR]
+//	raftlab grade [-n 10] [-race] [-parts 3A,3B,3C,3D,4A,4B] [-timeout 120s] [-p P] [-weights FILE] [-o DIR] [-fresh] [DIR]
 //
 // DIR is the root of the student's module (its go.mod's directory); by
 // default, the module of the current directory. The tests graded are the
-// ones in DIR: copy the handout's test files (raftlab handout) over the
-// student's first, or a student who deleted a hard test shares its points
-// among the rest.
+// ones in DIR, run by DIR's own runner: a student who edited a test, the
+// harness, labrpc or the runner could grade themselves. With -fresh the
+// command grades only the student's code instead: their raft and kvraft
+// files that are not tests, put into a fresh handout of the raftlab it
+// runs in (internal/handout's Submission), so that everything else is the
+// instructor's. The fresh handout is removed after a grade that passed,
+// and kept, its path printed, after one that did not, for the replay
+// lines. A student's code that needs a file of its own outside raft and
+// kvraft (a subpackage) does not build there.
 //
 // # Passing
 //
@@ -111,7 +117,7 @@
 // -parts (all six), -timeout the limit per run (120s), -p runs at once
 // (the number of CPUs, as the runner's default; lower it on a busy machine,
 // since Raft's tests are timing-sensitive and a starved run may time out),
-// -weights FILE, -o DIR. With -o DIR (new or empty) the runner keeps
+// -weights FILE, -o DIR, -fresh. With -o DIR (new or empty) the runner keeps
 // its logs in DIR/logs, and DIR gets report.txt and grade.json; without,
 // the logs go to a temporary directory that is removed if none was kept.
 // Exit status: 0 when every test of every selected part passed; 1 when

@@ -41,6 +41,9 @@ func Build(src, dst string) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := apart(src, dst); err != nil {
+		return nil, err
+	}
 	if err := emptyDir(dst); err != nil {
 		return nil, err
 	}
@@ -170,6 +173,44 @@ func check(src string, m *manifest) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// apart refuses a dst inside src: the copy would copy itself, deeper each
+// time. (A src inside dst is refused anyway: dst is not empty.)
+func apart(src, dst string) error {
+	s, err := filepath.Abs(src)
+	if err != nil {
+		return err
+	}
+	d, err := filepath.Abs(dst)
+	if err != nil {
+		return err
+	}
+	if s, err = filepath.EvalSymlinks(s); err != nil {
+		return err
+	}
+	// dst may not exist yet: resolve its nearest existing ancestor.
+	rest := ""
+	for {
+		if r, err := filepath.EvalSymlinks(d); err == nil {
+			d = filepath.Join(r, rest)
+			break
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		rest = filepath.Join(filepath.Base(d), rest)
+		d = parent
+	}
+	inside := func(a, b string) bool { // a is b or below it
+		rel, err := filepath.Rel(b, a)
+		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	}
+	if inside(d, s) {
+		return fmt.Errorf("%s is inside the module %s: write the handout outside it", dst, s)
+	}
+	return nil
 }
 
 // emptyDir makes dir if it does not exist, and refuses one that has

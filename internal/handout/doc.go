@@ -41,9 +41,13 @@
 // The test (handout_test.go) builds a copy of this module and checks: it
 // compiles and go vet is clean; the 3A tests fail on the skeleton, each
 // as a failure, none hanging or panicking the package run; and with
-// raftlab's own raft files put back, they pass. A run of the whole copy
-// (every test of raft and kvraft fails on the skeleton) is in the README's
-// "Handing out the lab".
+// raftlab's own raft files put back, they pass. cmd/raftlab's
+// TestGradeHandout grades the same two ways: 0 points, then all. On the
+// whole copy, every test of a part fails on the skeleton; the tests that
+// pass are those of the harness itself and of the API's shape, which the
+// skeleton keeps (README, "Handing out and grading the lab").
+//
+// Build refuses a dst inside the module (the copy would copy itself).
 //
 // The skeleton lives in testdata so that the go command neither builds
 // nor vets it as part of raftlab: it is not a package of this module

@@ -131,6 +131,14 @@ func TestBuildSmallModule(t *testing.T) {
 	if sum.Copied != 4 || len(sum.Skeleton) != 1 || len(sum.Omitted) != 4 {
 		t.Errorf("summary %+v: want 4 copied, 1 skeleton, 4 omitted", sum)
 	}
+	for _, inside := range []string{filepath.Join(src, "lab"), filepath.Join(src, "raft", "lab"), src} {
+		if _, err := Build(src, inside); err == nil || !strings.Contains(err.Error(), "inside the module") {
+			t.Errorf("Build into %s: %v, want it refused as inside the module", inside, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(src, "lab")); err == nil {
+		t.Errorf("a refused Build made %s", filepath.Join(src, "lab"))
+	}
 	if _, err := Build(src, dst); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Errorf("a second Build into the same directory: %v, want it refused as not empty", err)
 	}

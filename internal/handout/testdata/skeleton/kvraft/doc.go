@@ -35,16 +35,22 @@
 //     requests and calls rf.Snapshot; on a restart, and on an ApplyMsg
 //     with SnapshotValid, it restores them.
 //
-// The tests send GetArgs and PutAppendArgs themselves (common.go: keep
-// their fields) and register kv.rf as the RPC service "Raft": keep the
+// The tests send RPCs themselves (common.go: keep the args' fields) and register kv.rf as the RPC service "Raft": keep the
 // field rf, of type *raft.Raft. StartKVMember and KVServer.Raft serve the
 // membership tests, an extension in no graded part.
 //
 // # Things that bite
 //
-//   - Never hold kv.mu while calling rf.Start or sending on a channel your
-//     applier reads: Raft holds its own lock while it delivers, and two
-//     locks taken in opposite orders deadlock.
+//   - Never hold kv.mu while calling into Raft (rf.Start, rf.GetState,
+//     rf.Snapshot) if your Raft can call back into the service, or wait
+//     for applyCh, with rf.mu held: two locks taken in opposite orders
+//     deadlock. Nor while sending on a channel that the goroutine holding
+//     kv.mu next must read.
+//   - Your Raft's Start must replicate at once, and a commit reach the
+//     service at once: TestSpeed4A wants 1000 sequential Appends at less
+//     than a third of a 100 ms heartbeat interval each.
+//   - Kill ends the server's goroutines: one reading applyCh selects on
+//     kv.killCh as well (TestKillNoGoroutineLeak4B).
 //   - A leader cut off in a minority does not know it was deposed: a
 //     waiting RPC needs a deadline, and a check of rf.GetState.
 //   - The duplicate table belongs to the replicated state: every server

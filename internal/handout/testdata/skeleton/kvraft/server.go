@@ -28,6 +28,10 @@ type KVServer struct {
 	rf      *raft.Raft // the harness registers this peer as the RPC service "Raft": keep the name and type
 	applyCh chan raft.ApplyMsg
 	dead    atomic.Int32 // set by Kill()
+	// killCh is closed by Kill. Raft sends nothing more on applyCh after
+	// Kill, and never closes it: a goroutine reading it selects on killCh
+	// too, or it never ends (TestKillNoGoroutineLeak4B counts goroutines).
+	killCh chan struct{}
 
 	maxraftstate int // snapshot if the Raft state grows this big (-1: never)
 
@@ -61,7 +65,10 @@ func (kv *KVServer) Delete(args *DeleteArgs, reply *DeleteReply) {
 // check killed() and end. You may add code here, e.g. to suppress debug
 // output from a Kill()ed instance.
 func (kv *KVServer) Kill() {
-	kv.dead.Store(1)
+	if !kv.dead.CompareAndSwap(0, 1) {
+		return
+	}
+	close(kv.killCh)
 	kv.rf.Kill()
 	// Your code here, if desired.
 }
@@ -92,6 +99,7 @@ func StartKVServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persiste
 	kv := new(KVServer)
 	kv.me = me
 	kv.maxraftstate = maxraftstate
+	kv.killCh = make(chan struct{})
 
 	// You may need initialization code here.
 
@@ -108,7 +116,7 @@ func StartKVServer(servers []*labrpc.ClientEnd, me int, persister *raft.Persiste
 // membership extension, in no graded part).
 func StartKVMember(me int, persister *raft.Persister, maxraftstate int, opts raft.Options) *KVServer {
 	labgob.Register(Op{})
-	kv := &KVServer{me: me, maxraftstate: maxraftstate, applyCh: make(chan raft.ApplyMsg)}
+	kv := &KVServer{me: me, maxraftstate: maxraftstate, applyCh: make(chan raft.ApplyMsg), killCh: make(chan struct{})}
 	kv.rf = raft.MakeMember(me, persister, kv.applyCh, opts)
 	// Your code here (membership).
 	return kv

@@ -24,7 +24,15 @@
 //   - 3A, leader election: RequestVote, heartbeats (AppendEntries with no
 //     entries), election timeouts; GetState. One leader is elected, stays
 //     leader while nothing fails, and is replaced within five seconds when
-//     it fails or is cut off. Run: go test -run 3A ./raft
+//     it fails or is cut off. Beyond Figure 2, this lab asks for pre-vote
+//     (§9.6 of Ongaro's dissertation): a follower whose election timeout
+//     runs out first becomes a pre-candidate and asks the others, with a
+//     RequestVote marked as a pre-vote for currentTerm+1, whether they
+//     would vote for it; it changes no term and nobody's vote. Only with a
+//     majority of yeses does it become a candidate and start a real
+//     election. So a peer cut off in a minority never raises its term
+//     (TestNoLeaderWithoutMajority3A checks), and cannot depose the
+//     leader when it comes back. Run: go test -run 3A ./raft
 //   - 3B, log: Start, AppendEntries with entries, the consistency check and
 //     the backing-up of nextIndex (§5.3), the election restriction (§5.4.1),
 //     commitment of entries of the leader's own term only (§5.4.2), and
@@ -64,7 +72,8 @@
 // draws when a test fails reads four fields of Raft, under rf.mu, with
 // TryLock: role, currentTerm, commitIndex and lastDispatched (Figure 2's
 // lastApplied: the last index sent on applyCh). Keep them, with their
-// names and types, and keep them up to date.
+// names and types, keep them up to date, and write them only with rf.mu
+// held.
 //
 // # Debugging
 //
@@ -86,16 +95,19 @@
 //     (Call), a channel send (applyCh) or a sleep: unlock, call, relock,
 //     and check that the term and role are still those you sent in before
 //     you act on a reply (a reply from an old term is dropped).
-//   - A term higher than currentTerm, in any request or reply: adopt it,
-//     become a follower, clear votedFor (Figure 2, rules for all servers).
-//     Put this in one function, and call it from every handler and reply.
+//   - A term higher than currentTerm, in any request (but a pre-vote's) or
+//     reply: adopt it, become a follower, clear votedFor (Figure 2, rules
+//     for all servers). Put this in one function, and call it from every
+//     handler and reply.
 //   - Reset the election timer only when you grant a vote, or hear from
 //     the current leader (a valid AppendEntries or InstallSnapshot), or
 //     start an election: not on every RPC.
 //   - Persist before answering: a vote or an entry a peer acknowledged and
 //     then forgot after a crash breaks safety.
-//   - Kill must end every goroutine promptly: loops check rf.killed(), and
-//     a goroutine waiting on a sync.Cond is woken (Broadcast) by Kill.
+//   - Kill must end every goroutine promptly (TestKillNoGoroutineLeak3D
+//     counts them): loops check rf.killed(), a goroutine waiting on a
+//     sync.Cond is woken (Broadcast) by Kill, and one sending on applyCh,
+//     which nobody reads after Kill, selects on rf.killCh as well.
 //   - At most ten heartbeats a second; a new leader within five seconds of
 //     a failure. An election timeout of a few hundred milliseconds, random
 //     per peer and per election, keeps split votes rare.

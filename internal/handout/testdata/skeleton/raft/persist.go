@@ -22,8 +22,6 @@ func (rf *Raft) persist() {
 
 // readPersist restores previously persisted state (what persist saved).
 // data is empty when nothing was saved yet: the peer starts afresh.
-// Bytes that do not decode must not crash the peer nor be taken for an
-// empty state.
 func (rf *Raft) readPersist(data []byte) {
 	if len(data) < 1 { // bootstrap without any state?
 		return

@@ -5,6 +5,7 @@ package raft
 // compaction in snapshot.go.
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -33,17 +34,29 @@ type ApplyMsg struct {
 	SnapshotIndex int
 }
 
-// role is what a peer is in its current term (§5.1, Figure 4).
+// role is what a peer is in its current term (§5.1, Figure 4), with the
+// pre-candidate of pre-vote (§9.6 of the dissertation; doc.go, part 3A).
 type role int
 
 const (
 	follower role = iota
+	preCandidate
 	candidate
 	leader
 )
 
 func (r role) String() string {
-	return [...]string{"follower", "candidate", "leader"}[r]
+	switch r {
+	case follower:
+		return "follower"
+	case preCandidate:
+		return "pre-candidate"
+	case candidate:
+		return "candidate"
+	case leader:
+		return "leader"
+	}
+	return fmt.Sprintf("role(%d)", int(r))
 }
 
 // Raft is one peer.
@@ -54,10 +67,15 @@ type Raft struct {
 	me        int                 // this peer's index into peers[]
 	applyCh   chan ApplyMsg       // where committed commands go, in order
 	dead      atomic.Int32        // set by Kill
+	// killCh is closed by Kill. After Kill nobody reads applyCh: a send on
+	// it waits in a select on killCh too, or its goroutine never ends (the
+	// tests count goroutines after Kill).
+	killCh chan struct{}
 
 	// The test harness's failure timeline reads these four fields, under
 	// mu, and debug.go's dlog reads currentTerm: keep their names and
-	// types and keep them up to date.
+	// types, keep them up to date, and write them only with mu held (the
+	// race detector reports a write without it).
 	role           role
 	currentTerm    int // Figure 2: latest term this peer has seen (persistent)
 	commitIndex    int // Figure 2: highest log index known to be committed
@@ -83,6 +101,7 @@ func Make(peers []*labrpc.ClientEnd, me int, persister *Persister, applyCh chan 
 		persister: persister,
 		me:        me,
 		applyCh:   applyCh,
+		killCh:    make(chan struct{}),
 	}
 
 	// Your initialization code here (3A, 3B, 3C).
@@ -127,10 +146,15 @@ func (rf *Raft) Start(command interface{}) (int, int, bool) {
 // Kill is called by the tester when a peer is no longer needed (it may be
 // restarted later with the same persister). The peer must stop: its
 // long-running goroutines check killed() and end, it sends no more RPCs and
-// delivers nothing more on applyCh. Kill must return at once: wake any
-// goroutine waiting on a condition variable (Broadcast) so it sees killed().
+// delivers nothing more on applyCh, and none of its goroutines is left
+// (TestKillNoGoroutineLeak3D counts them). Kill must return at once: wake
+// any goroutine waiting on a condition variable (Broadcast, with mu held)
+// so it sees killed(), and one blocked sending on applyCh (killCh).
 func (rf *Raft) Kill() {
-	rf.dead.Store(1)
+	if !rf.dead.CompareAndSwap(0, 1) {
+		return
+	}
+	close(rf.killCh)
 	// Your code here, if desired.
 }
 
@@ -141,7 +165,8 @@ func (rf *Raft) killed() bool {
 // ticker starts an election (Figure 2, rules for followers: "If election
 // timeout elapses without receiving AppendEntries RPC from current leader
 // or granting vote to candidate: convert to candidate") when this peer has
-// heard no leader for a randomized election timeout (§5.2). The tester
+// heard no leader for a randomized election timeout (§5.2); with pre-vote,
+// it first asks whether it could win (doc.go, part 3A). The tester
 // allows a leader at most ten heartbeats a second, and expects a new
 // leader within five seconds of the old one failing: an election timeout
 // well above the heartbeat interval, and drawn at random, avoids split

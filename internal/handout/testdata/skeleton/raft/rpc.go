@@ -14,7 +14,10 @@ type Entry struct {
 
 // RequestVoteArgs is a candidate's request for a vote (Figure 2,
 // RequestVote RPC, arguments: term, candidateId, lastLogIndex,
-// lastLogTerm).
+// lastLogTerm), or a pre-candidate's request for a pre-vote: the same
+// arguments, for the term it would campaign in, with a flag that says so
+// (doc.go, part 3A). Pre-votes travel in this RPC: the tests allow no
+// other handlers than the three below.
 type RequestVoteArgs struct {
 	// Your data here (3A, 3B).
 }
@@ -30,7 +33,10 @@ type RequestVoteReply struct {
 // the vote if votedFor is null or candidateId, and the candidate's log is
 // at least as up-to-date as the receiver's, §5.2 and §5.4). And, as for
 // every RPC request or reply: a term higher than currentTerm makes this
-// peer adopt it and become a follower (rules for all servers, §5.1).
+// peer adopt it and become a follower (rules for all servers, §5.1), with
+// one exception: a pre-vote request changes nothing, not even the term. A
+// peer answers it as it would a vote, without voting, and refuses it if it
+// heard from a leader less than an election timeout ago.
 func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 	// Your code here (3A, 3B).
 }
@@ -44,9 +50,10 @@ type AppendEntriesArgs struct {
 
 // AppendEntriesReply answers an AppendEntries (Figure 2, results: term,
 // success). To back up quickly over a follower's conflicting entries, the
-// reply can also say the term of the conflicting entry, the first index of
-// that term in the follower's log, and the follower's log length (the
-// closing paragraphs of §5.3).
+// reply can also say the term of the conflicting entry and the first index
+// of that term in the follower's log (the closing paragraphs of §5.3), and
+// the follower's log length when it has no entry at prevLogIndex at all
+// (the course's lecture notes). The Figure 8 tests of 3C need it.
 type AppendEntriesReply struct {
 	// Your data here (3A, 3B).
 }
@@ -81,9 +88,12 @@ type InstallSnapshotReply struct {
 // receiver implementation: reply immediately if term < currentTerm; if an
 // existing log entry has the same index and term as the snapshot's last
 // included entry, retain the entries following it; else discard the entire
-// log; save the snapshot; deliver it to the service on applyCh as an
-// ApplyMsg with SnapshotValid, never older than what was already
-// delivered).
+// log; save the snapshot with the state, persister.Save). A snapshot
+// through an index this peer already sent on applyCh is not delivered:
+// only a newer one goes to the service, as an ApplyMsg with SnapshotValid,
+// from the same goroutine that sends commands (so the service sees
+// everything in index order), and commitIndex and lastDispatched move up
+// to its last included index.
 func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshotReply) {
 	// Your code here (3D).
 }

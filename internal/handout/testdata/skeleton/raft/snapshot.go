@@ -6,9 +6,11 @@ package raft
 // holds everything through index (inclusive): Raft no longer needs the log
 // through that index, and should trim it (§7), keeping the index and term
 // of the last entry it discards, and save the snapshot with its state
-// (persister.Save(raftstate, snapshot)). A restarted peer reads the
-// snapshot back with persister.ReadSnapshot(), and a leader sends it with
-// InstallSnapshot to a follower that needs entries it discarded. The
+// (persister.Save(raftstate, snapshot)). A leader sends it with
+// InstallSnapshot to a follower that needs entries it discarded. After a
+// restart the service reads the snapshot from the persister itself: Raft
+// does not send it on applyCh again, and starts with commitIndex and
+// lastDispatched at its last included index. The
 // service calls Snapshot from its applyCh reader: it must not wait for
 // anything that waits for applyCh.
 func (rf *Raft) Snapshot(index int, snapshot []byte) {

@@ -44,7 +44,8 @@ func Build(src, dst string) (*Summary, error) {
 	if err := apart(src, dst); err != nil {
 		return nil, err
 	}
-	if err := emptyDir(dst); err != nil {
+	made, err := emptyDir(dst)
+	if err != nil {
 		return nil, err
 	}
 	sum := &Summary{}
@@ -93,6 +94,14 @@ func Build(src, dst string) (*Summary, error) {
 		}
 	})
 	if err != nil {
+		// No half-written handout stays behind.
+		if made {
+			os.RemoveAll(dst)
+		} else if ents, rerr := os.ReadDir(dst); rerr == nil {
+			for _, e := range ents {
+				os.RemoveAll(filepath.Join(dst, e.Name()))
+			}
+		}
 		return nil, fmt.Errorf("writing the handout: %w", err)
 	}
 	return sum, nil
@@ -213,19 +222,19 @@ func apart(src, dst string) error {
 	return nil
 }
 
-// emptyDir makes dir if it does not exist, and refuses one that has
-// anything in it: a handout never mixes with older files.
-func emptyDir(dir string) error {
+// emptyDir makes dir if it does not exist (made), and refuses one that
+// has anything in it: a handout never mixes with older files.
+func emptyDir(dir string) (made bool, err error) {
 	ents, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return os.MkdirAll(dir, 0o755)
+		return true, os.MkdirAll(dir, 0o755)
 	case err != nil:
-		return err
+		return false, err
 	case len(ents) > 0:
-		return fmt.Errorf("%s is not empty: give a new directory for the handout", dir)
+		return false, fmt.Errorf("%s is not empty: give a new directory for the handout", dir)
 	}
-	return nil
+	return false, nil
 }
 
 // hidden: dot files and directories (.git, .ci) stay out of the copy,

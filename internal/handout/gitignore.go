@@ -7,6 +7,7 @@ package handout
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -33,9 +34,13 @@ func readGitignore(root string) (gitignore, error) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
-		if line != "" && !strings.HasPrefix(line, "#") {
-			g = append(g, line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
 		}
+		if strings.HasPrefix(line, "!") || strings.Contains(line, "**") || strings.Contains(line, `\`) {
+			return nil, fmt.Errorf(".gitignore: %q: the handout reads only plain patterns (/name, /dir/, *.ext), not !, ** or escapes", line)
+		}
+		g = append(g, line)
 	}
 	return g, sc.Err()
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -49,6 +50,16 @@ func TestParseManifestRejects(t *testing.T) {
 		_, err := parseManifest(strings.NewReader(c.text), "m")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("parseManifest(%q) = %v, want an error with %q", c.text, err, c.want)
+		}
+	}
+}
+
+func TestGitignoreRefusesWhatItCannotRead(t *testing.T) {
+	for _, pat := range []string{"!keep.log", "**/x", `\#name`} {
+		root := t.TempDir()
+		writeTree(t, root, map[string]string{".gitignore": "*.log\n" + pat + "\n"})
+		if _, err := readGitignore(root); err == nil || !strings.Contains(err.Error(), "plain patterns") {
+			t.Errorf("readGitignore with %q: %v, want it refused", pat, err)
 		}
 	}
 }
@@ -141,6 +152,21 @@ func TestBuildSmallModule(t *testing.T) {
 	}
 	if _, err := Build(src, dst); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Errorf("a second Build into the same directory: %v, want it refused as not empty", err)
+	}
+
+	// A file the handout cannot copy (a FIFO) stops it, and nothing of it
+	// stays behind.
+	fifoSrc := t.TempDir()
+	writeTree(t, fifoSrc, good)
+	if err := syscall.Mkfifo(filepath.Join(fifoSrc, "raft", "pipe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fifoDst := filepath.Join(t.TempDir(), "handout")
+	if _, err := Build(fifoSrc, fifoDst); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("Build of a tree with a FIFO: %v, want it refused", err)
+	}
+	if _, err := os.Stat(fifoDst); err == nil {
+		t.Errorf("a failed Build left %s behind", fifoDst)
 	}
 
 	for _, c := range []struct {

@@ -62,7 +62,7 @@ type OpLog struct {
 	// whose values grow long: whole values would make the history
 	// quadratic in the number of Appends.
 	wholeValues bool
-	overflowed  int // operations not recorded: the history was full
+	full        bool // an operation came that the history had no room for
 }
 
 // maxHistoryOps bounds a test's history. A service that commits each
@@ -78,8 +78,9 @@ func (log *OpLog) Append(op linearizability.Operation) (full bool) {
 	log.mu.Lock()
 	defer log.mu.Unlock()
 	if len(log.operations) >= maxHistoryOps {
-		log.overflowed++
-		return log.overflowed == 1
+		first := !log.full
+		log.full = true
+		return first
 	}
 	log.operations = append(log.operations, op)
 	return false

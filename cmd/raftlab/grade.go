@@ -69,8 +69,16 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageErr(stderr, "grade", "%v", err)
 	}
-	var freshDir string  // the fresh handout graded with -fresh
-	removeFresh := false // set once it is not needed: everything passed
+	logDir, cleanup, err := outputDir(*out)
+	if err != nil {
+		return usageErr(stderr, "grade", "%v", err)
+	}
+	defer cleanup()
+	// With -fresh, the copy graded is a fresh handout with the student's
+	// code in it. It is removed afterwards, unless a failed grade's replay
+	// lines need it.
+	var freshDir string
+	keepFresh := false
 	if *fresh {
 		root, err := handout.FindModule(".")
 		if err != nil {
@@ -80,26 +88,19 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("grade: %w", err)
 		}
+		defer func() {
+			if !keepFresh {
+				os.RemoveAll(tmp)
+			}
+		}()
 		freshDir = filepath.Join(tmp, "lab")
 		taken, err := handout.Submission(root, dir, freshDir)
 		if err != nil {
-			os.RemoveAll(tmp)
 			return fmt.Errorf("grade -fresh: %w", err)
 		}
 		fmt.Fprintf(stderr, "raftlab grade: -fresh: %s's %s in a fresh handout at %s\n", dir, strings.Join(taken, ", "), freshDir)
 		dir = freshDir
-		defer func() {
-			if removeFresh {
-				os.RemoveAll(tmp)
-			}
-		}()
 	}
-
-	logDir, cleanup, err := outputDir(*out)
-	if err != nil {
-		return usageErr(stderr, "grade", "%v", err)
-	}
-	defer cleanup()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	g, err := grade.Run(ctx, grade.Config{
@@ -126,39 +127,29 @@ func runGrade(args []string, stdout, stderr io.Writer) error {
 	}
 	if !g.Passed {
 		if freshDir != "" {
+			keepFresh = true
 			fmt.Fprintf(stdout, "\nthe fresh handout graded stays at %s, for the replay lines; remove it when done\n", freshDir)
 		}
 		return fmt.Errorf("grade: FAIL: %d of %d tests passed, %.2f of %.2f points", g.TestsPassed, g.Tests, g.Points, g.Possible)
 	}
-	removeFresh = true
 	return nil
 }
 
 // studentDir returns the copy to grade: arg, a directory, or with no arg
-// the module root above the current directory (go.mod's directory).
+// the raftlab module the current directory is in (a student's copy
+// declares module raftlab too).
 func studentDir(arg string) (string, error) {
-	if arg != "" {
-		fi, err := os.Stat(arg)
-		switch {
-		case err != nil:
-			return "", fmt.Errorf("DIR: %v", err)
-		case !fi.IsDir():
-			return "", fmt.Errorf("DIR %s is not a directory", arg)
-		}
-		return arg, nil
+	if arg == "" {
+		return handout.FindModule(".")
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", err
+	fi, err := os.Stat(arg)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("DIR: %v", err)
+	case !fi.IsDir():
+		return "", fmt.Errorf("DIR %s is not a directory", arg)
 	}
-	for d := wd; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no DIR given, and %s is not inside a Go module", wd)
-		}
-	}
+	return arg, nil
 }
 
 // outputDir returns where the runner keeps failed runs' logs: DIR/logs for

@@ -55,8 +55,8 @@ func TestHandoutCommand(t *testing.T) {
 
 // The grader catches what it exists for, on the real lab: the handout's
 // skeleton scores nothing in 3A; a test edited to pass scores in the
-// student's own copy but not with -fresh; and raftlab's own raft, put back
-// in the skeleton's place, scores every point.
+// student's own copy but not with -fresh; and raftlab's own code, graded
+// with -fresh, scores every point.
 func TestGradeHandout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a handout and grades its 3A tests twice")
@@ -111,22 +111,17 @@ func TestGradeHandout(t *testing.T) {
 		os.RemoveAll(filepath.Dir(kept[1]))
 	}
 
-	// raftlab's raft in place of the skeleton.
-	old, _ := filepath.Glob(filepath.Join(dir, "raft", "*.go"))
-	for _, f := range old {
-		if !strings.HasSuffix(f, "_test.go") {
-			os.Remove(f)
-		}
-	}
-	solution, _ := filepath.Glob(filepath.Join("..", "..", "raft", "*.go"))
-	for _, f := range solution {
-		if data, err := os.ReadFile(f); err == nil && !strings.HasSuffix(f, "_test.go") {
-			writeFile(t, filepath.Join(dir, "raft", filepath.Base(f)), data)
-		}
-	}
-	out, errOut, code = runGradeCmd(t, 4*time.Minute, "-n", "1", "-p", "4", "-parts", "3A", "-fresh", dir)
+	// raftlab's own code, in a fresh handout, scores every point; a grade
+	// that passed leaves no fresh handout behind.
+	out, errOut, code = runGradeCmd(t, 4*time.Minute, "-n", "1", "-p", "4", "-parts", "3A", "-fresh", "../..")
 	if code != 0 {
-		t.Fatalf("grading raftlab's raft in the handout: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+		t.Fatalf("grading raftlab's own code -fresh: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if m := regexp.MustCompile(`(?m)in a fresh handout at (\S+)$`).FindStringSubmatch(errOut); m == nil {
+		t.Errorf("stderr does not say where the fresh handout is:\n%s", errOut)
+	} else if _, err := os.Stat(m[1]); err == nil {
+		t.Errorf("the fresh handout %s is still there after a grade that passed", m[1])
+		os.RemoveAll(filepath.Dir(m[1]))
 	}
 	wantLines(t, "the solution's report", out,
 		`^Part 3A \(\./raft\): 15\.00 of 15\.00 points$`,

@@ -124,8 +124,9 @@ func listTests(ctx context.Context, dir, pkg string, race bool) (map[string][]st
 	// per line indented by four spaces.
 	byPart := map[string][]string{}
 	for _, line := range strings.Split(out.String(), "\n") {
-		if name, ok := strings.CutPrefix(line, "    "); ok && testRE.MatchString(name) {
-			byPart[partOf(name)] = append(byPart[partOf(name)], name)
+		name, ok := strings.CutPrefix(line, "    ")
+		if part, isTest := partTest(name); ok && isTest {
+			byPart[part] = append(byPart[part], name)
 		}
 	}
 	return byPart, nil

@@ -10,10 +10,11 @@ import (
 	"io"
 	"math"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"raftlab/internal/runner"
 )
 
 // DefaultParts is the -parts default: every part of labs 3 and 4.
@@ -24,15 +25,26 @@ var defaultPoints = map[string]float64{
 	"3A": 15, "3B": 25, "3C": 20, "3D": 15, "4A": 15, "4B": 10,
 }
 
-var (
-	partRE = regexp.MustCompile(`^[0-9][A-Z]$`)
-	// testRE is a test that belongs to a part: its name ends in one.
-	testRE = regexp.MustCompile(`^Test[A-Za-z0-9_]*[0-9][A-Z]$`)
-)
+// partTest reports whether name is a test of a part, and which: a Test
+// whose name ends in a part, by the runner's rule (runner.PartOf).
+func partTest(name string) (part string, ok bool) {
+	if !strings.HasPrefix(name, "Test") {
+		return "", false
+	}
+	return runner.PartOf(name)
+}
 
-// partOf returns the part of a test name that matches testRE: its last
-// two characters, as the runner reads them.
-func partOf(test string) string { return test[len(test)-2:] }
+// isPartTest reports whether name is a test of a part.
+func isPartTest(name string) bool {
+	_, ok := partTest(name)
+	return ok
+}
+
+// partOf returns the part of a test that partTest accepted.
+func partOf(test string) string {
+	part, _ := runner.PartOf(test)
+	return part
+}
 
 // Weights says how many points each part is worth, and which tests have
 // points of their own within their part; the other tests of a part share
@@ -99,9 +111,9 @@ func ParseWeights(r io.Reader, name string) (Weights, error) {
 		}
 		seen[key] = n
 		switch {
-		case partRE.MatchString(key):
+		case runner.IsPart(key):
 			w.Parts[key] = pts
-		case testRE.MatchString(key):
+		case isPartTest(key):
 			w.Tests[key] = pts
 		default:
 			return Weights{}, bad("%q is neither a part (3A) nor a test whose name ends in one (TestBackup3B)", key)
@@ -137,7 +149,7 @@ func ParseParts(s string, w Weights) ([]string, error) {
 		switch {
 		case p == "":
 			return nil, errors.New("an empty part: want a list like 3A,3B")
-		case !partRE.MatchString(p):
+		case !runner.IsPart(p):
 			return nil, fmt.Errorf("%q is not a part: want a digit and a capital letter, like 3A", p)
 		case seen[p]:
 			return nil, fmt.Errorf("%s given twice", p)

@@ -34,6 +34,11 @@ func Build(src, dst string) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	return build(src, dst, m)
+}
+
+// build is Build with the manifest read.
+func build(src, dst string, m *manifest) (*Summary, error) {
 	if err := check(src, m); err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func Submission(src, student, dst string) ([]string, error) {
 			pkgs = append(pkgs, path.Dir(e.path))
 		}
 	}
-	if _, err := Build(src, dst); err != nil {
+	if _, err := build(src, dst, m); err != nil {
 		return nil, err
 	}
 	var taken []string

@@ -38,11 +38,23 @@ type testCase struct {
 
 var partRE = regexp.MustCompile(`^[0-9][A-Z]$`)
 
-// partOf returns the lab part a test belongs to: the trailing digit and
-// capital of its name (TestBasic4B is in 4B), or "-".
+// IsPart reports whether s names a lab part: a digit and a capital, 3A.
+func IsPart(s string) bool { return partRE.MatchString(s) }
+
+// PartOf returns the lab part a test belongs to: the trailing digit and
+// capital of its name (TestBasic4B is in 4B). ok is false for a name
+// without one. The grader (internal/grade) reads parts by this rule too.
+func PartOf(name string) (part string, ok bool) {
+	if n := len(name); n >= 2 && IsPart(name[n-2:]) {
+		return name[n-2:], true
+	}
+	return "", false
+}
+
+// partOf is PartOf with "-" for no part, as the runner's tables show it.
 func partOf(name string) string {
-	if n := len(name); n >= 2 && partRE.MatchString(name[n-2:]) {
-		return name[n-2:]
+	if part, ok := PartOf(name); ok {
+		return part
 	}
 	return "-"
 }

@@ -15,14 +15,22 @@ func checksum(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
 
 var (
 	baseMagic = [8]byte{'R', 'L', 'B', 'A', 'S', 'E', '0', '1'}
-	walMagic  = [8]byte{'R', 'L', 'W', 'A', 'L', '0', '0', '1'}
+	// walMagic starts a wal whose records are numbered and chained, each
+	// carrying the checksum of the one before it.
+	walMagic = [8]byte{'R', 'L', 'W', 'A', 'L', '0', '0', '2'}
+	// walMagicV1 starts a wal of the first format, whose records stand
+	// alone: still read, so that a store written before the change opens,
+	// and then rewritten in the current format (Open).
+	walMagicV1 = [8]byte{'R', 'L', 'W', 'A', 'L', '0', '0', '1'}
 )
 
 const (
 	baseFixed     = 8 + 8 + 8 + 8 // magic, generation, state length, snapshot length
 	walHeaderSize = 8 + 8 + 4     // magic, generation, checksum of both
 	frameSize     = 4 + 4 + 4     // payload length, its checksum, the payload's checksum
-	payloadFixed  = 8 + 4         // keep, header length
+	placeSize     = 8 + 4         // a record's number, the checksum of the record before it
+	appendFixed   = 8 + 4         // keep, header length (the whole fixed part in version 1)
+	payloadFixed  = placeSize + appendFixed
 	// maxPayload bounds a record, so that a corrupt length cannot make a
 	// reader allocate without limit: far above any Raft append (a batch of
 	// entries), far below memory.
@@ -32,6 +40,7 @@ const (
 type base struct {
 	gen             uint64
 	state, snapshot []byte
+	sum             uint32 // the file's checksum, which its wal's chain starts from
 }
 
 // encodeBase lays out a base file: magic, generation, the lengths, the
@@ -65,7 +74,7 @@ func decodeBase(b []byte) (base, error) {
 	if ns > rest || nsnap != rest-ns {
 		return base{}, fmt.Errorf("lengths %d and %d do not fit the %d bytes after the fixed part", ns, nsnap, rest)
 	}
-	return base{gen: gen, state: nilIfEmpty(body[baseFixed : baseFixed+ns]), snapshot: nilIfEmpty(body[baseFixed+ns:])}, nil
+	return base{gen: gen, state: nilIfEmpty(body[baseFixed : baseFixed+ns]), snapshot: nilIfEmpty(body[baseFixed+ns:]), sum: sum}, nil
 }
 
 // nilIfEmpty returns a copy of b, nil when b is empty (as a Persister
@@ -77,6 +86,7 @@ func nilIfEmpty(b []byte) []byte {
 	return append([]byte(nil), b...)
 }
 
+// encodeWalHeader lays out the header of an empty wal of generation gen.
 func encodeWalHeader(gen uint64) []byte {
 	b := make([]byte, 0, walHeaderSize)
 	b = append(b, walMagic[:]...)
@@ -84,69 +94,132 @@ func encodeWalHeader(gen uint64) []byte {
 	return binary.BigEndian.AppendUint32(b, checksum(b))
 }
 
-// decodeWalHeader returns the generation of a wal.
-func decodeWalHeader(b []byte) (uint64, error) {
-	if len(b) < walHeaderSize {
-		return 0, fmt.Errorf("%d bytes, shorter than a wal header", len(b))
-	}
-	if [8]byte(b[:8]) != walMagic {
-		return 0, errors.New("not a wal (wrong magic)")
-	}
-	if checksum(b[:16]) != binary.BigEndian.Uint32(b[16:]) {
-		return 0, errors.New("wal header checksum mismatch")
-	}
-	return binary.BigEndian.Uint64(b[8:]), nil
+// walHeader is a decoded wal header.
+type walHeader struct {
+	gen     uint64
+	version int    // 2 for walMagic, 1 for walMagicV1
+	sum     uint32 // the header's checksum
 }
 
-// encodeRecord frames one append: the payload's length and that length's
-// own checksum (so a damaged length is told from a torn write), the
-// payload's checksum, then the payload: keep, the header's length, the
-// header and the tail.
-func encodeRecord(header []byte, keep int, tail []byte) []byte {
+func decodeWalHeader(b []byte) (walHeader, error) {
+	if len(b) < walHeaderSize {
+		return walHeader{}, fmt.Errorf("%d bytes, shorter than a wal header", len(b))
+	}
+	var h walHeader
+	switch [8]byte(b[:8]) {
+	case walMagic:
+		h.version = 2
+	case walMagicV1:
+		h.version = 1
+	default:
+		return walHeader{}, fmt.Errorf("not a wal (magic %q, want %q or the older %q)", b[:8], walMagic[:], walMagicV1[:])
+	}
+	h.sum = binary.BigEndian.Uint32(b[16:])
+	if checksum(b[:16]) != h.sum {
+		return walHeader{}, errors.New("wal header checksum mismatch")
+	}
+	h.gen = binary.BigEndian.Uint64(b[8:])
+	return h, nil
+}
+
+// chainSeed is what a wal's first record links to, in place of a record
+// before it: the checksums of the base the wal follows and of the wal's
+// header (its magic and generation). So a record is out of place in a wal
+// of another generation, and a wal copied from another store (of the same
+// generation, as every store's first is 1) is out of place after this
+// store's base.
+func chainSeed(baseSum, headerSum uint32) uint32 {
+	var b [8]byte
+	binary.BigEndian.PutUint32(b[0:], baseSum)
+	binary.BigEndian.PutUint32(b[4:], headerSum)
+	return checksum(b[:])
+}
+
+// encodeRecord frames one append, the seq-th record of its wal, following
+// the record whose checksum is prev (for the first, chainSeed). The
+// frame: the payload's length and that length's own checksum (so that a
+// damaged length is told from a torn write), the payload's checksum. The
+// payload: seq, prev, keep, the header's length, the header and the tail.
+// It returns the record and its checksum, the next record's prev.
+func encodeRecord(seq uint64, prev uint32, header []byte, keep int, tail []byte) ([]byte, uint32) {
 	n := payloadFixed + len(header) + len(tail)
 	r := make([]byte, frameSize, frameSize+n)
+	r = binary.BigEndian.AppendUint64(r, seq)
+	r = binary.BigEndian.AppendUint32(r, prev)
 	r = binary.BigEndian.AppendUint64(r, uint64(keep))
 	r = binary.BigEndian.AppendUint32(r, uint32(len(header)))
 	r = append(r, header...)
 	r = append(r, tail...)
+	sum := checksum(r[frameSize:])
 	binary.BigEndian.PutUint32(r[0:], uint32(n))
 	binary.BigEndian.PutUint32(r[4:], checksum(r[0:4]))
-	binary.BigEndian.PutUint32(r[8:], checksum(r[frameSize:]))
-	return r
+	binary.BigEndian.PutUint32(r[8:], sum)
+	return r, sum
 }
 
 // record is one decoded append.
 type record struct {
+	seq          uint64 // its number in the wal, from 1 (counted for version 1)
+	prev         uint32 // the checksum of the record before it (version 2)
+	sum          uint32 // its own payload's checksum
 	keep         uint64
 	header, tail []byte // slices of the wal's bytes
 }
 
-// errTorn is a frame that is not whole: it ends past the end of the data,
-// or its length or payload does not match its checksum.
-var errTorn = errors.New("record not whole")
+// errCutShort is a record whose bytes end before its frame does, or before
+// the payload its length (which matches its own checksum) announces: what
+// a crash in the middle of an append leaves. Every other way a record can
+// fail is an error saying what is wrong.
+var errCutShort = errors.New("record cut short by the end of the file")
 
-// decodeRecord reads the record at the start of b and returns it and its
-// size in bytes. A frame that is not whole is errTorn; a whole frame whose
-// payload makes no sense is another error.
-func decodeRecord(b []byte) (record, int, error) {
+// decodeRecord reads the record at the start of b, in the layout of wal
+// format version, and returns it and its size in bytes. It checks the
+// record alone; its place in the wal (seq, prev) is the reader's to check.
+func decodeRecord(b []byte, version int) (record, int, error) {
 	if len(b) < frameSize {
-		return record{}, 0, errTorn
+		return record{}, 0, errCutShort
 	}
 	n := binary.BigEndian.Uint32(b[0:])
-	if checksum(b[0:4]) != binary.BigEndian.Uint32(b[4:]) || n > maxPayload || uint64(len(b)-frameSize) < uint64(n) {
-		return record{}, 0, errTorn
+	if checksum(b[0:4]) != binary.BigEndian.Uint32(b[4:]) {
+		return record{}, 0, errors.New("the record's length field does not match its checksum")
+	}
+	fixed := payloadFixed
+	if version == 1 {
+		fixed = appendFixed // version 1 has no place fields
+	}
+	// The length matches its checksum, so it is what an append wrote: no
+	// append writes one out of these bounds.
+	if n > maxPayload || n < uint32(fixed) {
+		return record{}, 0, fmt.Errorf("a payload length of %d bytes, outside %d .. %d", n, fixed, maxPayload)
+	}
+	if uint64(len(b)-frameSize) < uint64(n) {
+		return record{}, 0, errCutShort
 	}
 	p := b[frameSize : frameSize+int(n)]
-	if checksum(p) != binary.BigEndian.Uint32(b[8:]) {
-		return record{}, 0, errTorn
+	r := record{sum: binary.BigEndian.Uint32(b[8:])}
+	if checksum(p) != r.sum {
+		return record{}, 0, errors.New("the record's payload does not match its checksum, though all its bytes are there")
 	}
-	if len(p) < payloadFixed {
-		return record{}, 0, fmt.Errorf("payload of %d bytes, shorter than its fixed part", len(p))
+	if version != 1 {
+		r.seq, r.prev = binary.BigEndian.Uint64(p[0:]), binary.BigEndian.Uint32(p[8:])
+		p = p[placeSize:]
 	}
-	keep, hl := binary.BigEndian.Uint64(p[0:]), binary.BigEndian.Uint32(p[8:])
-	if uint64(hl) > uint64(len(p)-payloadFixed) {
-		return record{}, 0, fmt.Errorf("header of %d bytes in a payload of %d", hl, len(p))
+	r.keep = binary.BigEndian.Uint64(p[0:])
+	hl := binary.BigEndian.Uint32(p[8:])
+	if uint64(hl) > uint64(len(p)-appendFixed) {
+		return record{}, 0, fmt.Errorf("a header of %d bytes in a payload of %d", hl, n)
 	}
-	h := p[payloadFixed : payloadFixed+int(hl)]
-	return record{keep: keep, header: h, tail: p[payloadFixed+int(hl):]}, frameSize + int(n), nil
+	r.header, r.tail = p[appendFixed:appendFixed+int(hl)], p[appendFixed+int(hl):]
+	return r, frameSize + int(n), nil
+}
+
+// allZero reports whether b holds only zero bytes: the file system grew
+// the file but never wrote what the append put there.
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,7 @@
 package disk
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -24,6 +25,18 @@ type Store struct {
 	wal  *os.File // open for appending
 	size int64    // bytes in base and wal
 	logf func(format string, args ...any)
+
+	baseSum uint32 // the base's checksum, where the wal's chain starts
+	// The wal's last record: its number and checksum, which the next
+	// record carries (0 and chainSeed for none).
+	seq  uint64
+	prev uint32
+	// failed is the error of an Append whose write or sync failed (the
+	// wal's end is then unknown, and a record written after it could
+	// follow a partial one), or of a Save that failed (its new base may
+	// be in place, before the old wal's generation). Later Appends return
+	// it; a Save that succeeds, replacing base and wal, clears it.
+	failed error
 }
 
 // CorruptError says that a file of a store holds data that cannot be read
@@ -81,12 +94,21 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, raftstat
 	if err != nil {
 		return nil, nil, nil, &CorruptError{File: s.path(baseName), Offset: 0, Reason: err.Error()}
 	}
-	s.gen = base.gen
-	raftstate, err = s.replay(base.state)
+	s.gen, s.baseSum = base.gen, base.sum
+	raftstate, old, err := s.replay(base.state)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	s.size += int64(len(b))
+	if old {
+		// Appends are written in the current format only: a full save
+		// starts a wal in it, as crash-safe as any save.
+		if err := s.Save(raftstate, base.snapshot); err != nil {
+			s.Close()
+			return nil, nil, nil, err
+		}
+		s.logf("disk: %s was in the older format %s: rewrote its state in a base and wal of generation %d (%s)", s.path(walName), walMagicV1[:], s.gen, walMagic[:])
+	}
 	return s, raftstate, base.snapshot, nil
 }
 
@@ -99,39 +121,47 @@ func (s *Store) Save(raftstate, snapshot []byte) error {
 	gen := s.gen + 1
 	b := encodeBase(gen, raftstate, snapshot)
 	if err := s.writeAside(baseName, b); err != nil {
+		// The new base may be in place: appends to the old wal, which
+		// Open would then ignore, must not be acknowledged.
+		s.failed = err
 		return err
 	}
 	if s.wal != nil {
 		s.wal.Close()
 		s.wal = nil
 	}
-	s.gen = gen
-	h := encodeWalHeader(gen)
-	if err := s.writeAside(walName, h); err != nil {
+	s.gen, s.baseSum = gen, binary.BigEndian.Uint32(b[len(b)-4:])
+	s.size = int64(len(b))
+	if err := s.freshWal(); err != nil {
+		s.failed = err
 		return err
 	}
-	f, err := os.OpenFile(s.path(walName), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return err
-	}
-	s.wal = f
-	s.size = int64(len(b) + len(h))
+	s.failed = nil
 	return nil
 }
 
 // Append adds a record to the wal and syncs it: the state becomes its first
 // keep bytes, header written over their start, then tail.
 func (s *Store) Append(header []byte, keep int, tail []byte) error {
-	if s.wal == nil {
+	switch {
+	case s.failed != nil:
+		return s.failed
+	case s.wal == nil:
 		return errors.New("disk: Append on a closed store")
+	case payloadFixed+len(header)+len(tail) > maxPayload:
+		// Open would take a longer record for damage.
+		return fmt.Errorf("disk: an append of %d bytes, over the limit of %d", len(header)+len(tail), maxPayload-payloadFixed)
 	}
-	r := encodeRecord(header, keep, tail)
+	r, sum := encodeRecord(s.seq+1, s.prev, header, keep, tail)
 	if _, err := s.wal.Write(r); err != nil {
-		return fmt.Errorf("disk: appending to %s: %w", s.wal.Name(), err)
+		s.failed = fmt.Errorf("disk: appending to %s: %w", s.wal.Name(), err)
+		return s.failed
 	}
 	if err := s.wal.Sync(); err != nil {
-		return fmt.Errorf("disk: syncing %s: %w", s.wal.Name(), err)
+		s.failed = fmt.Errorf("disk: syncing %s: %w", s.wal.Name(), err)
+		return s.failed
 	}
+	s.seq, s.prev = s.seq+1, sum
 	s.size += int64(len(r))
 	return nil
 }

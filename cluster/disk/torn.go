@@ -3,6 +3,7 @@ package disk
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,13 +12,13 @@ import (
 // TornCopy makes dst, a directory that must not exist, a copy of the data
 // directory src (whose Store must be closed, or its process dead) as a
 // crash in the middle of one more append would have left it: the copy's
-// wal ends in the first cut bytes of a record like its last whole one, a
-// record that was never acknowledged. It is for fault injection (raftlab
-// torture restarts a killed node on such a copy): Open on dst drops those
-// bytes, with a log line, and recovers everything src held. cut is
-// clamped to 1 .. the record's length-1; torn is how many bytes were
-// added, 0 if the wal holds no record to imitate (then dst is a plain
-// copy).
+// wal ends in the first cut bytes of the record that would come next, one
+// like its last whole one, a record that was never acknowledged. It is
+// for fault injection (raftlab torture restarts a killed node on such a
+// copy): Open on dst drops those bytes, with a log line, and recovers
+// everything src held. cut is clamped to 1 .. the record's length-1; torn
+// is how many bytes were added, 0 if the wal holds no record to imitate,
+// or does not end in a whole one (then dst is a plain copy).
 func TornCopy(src, dst string, cut int) (torn int, err error) {
 	if _, err := os.Stat(dst); !errors.Is(err, fs.ErrNotExist) {
 		return 0, fmt.Errorf("disk: torn copy: %s exists already (or cannot be checked: %v)", dst, err)
@@ -25,6 +26,12 @@ func TornCopy(src, dst string, cut int) (torn int, err error) {
 	entries, err := os.ReadDir(src)
 	if err != nil {
 		return 0, fmt.Errorf("disk: torn copy: %w", err)
+	}
+	var baseSum uint32 // where the wal's chain starts
+	if b, err := os.ReadFile(filepath.Join(src, baseName)); err == nil {
+		if base, err := decodeBase(b); err == nil {
+			baseSum = base.sum
+		}
 	}
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return 0, fmt.Errorf("disk: torn copy: %w", err)
@@ -38,9 +45,9 @@ func TornCopy(src, dst string, cut int) (torn int, err error) {
 			return 0, fmt.Errorf("disk: torn copy: %w", err)
 		}
 		if e.Name() == walName {
-			if last := lastRecord(b); last != nil {
-				torn = min(max(cut, 1), len(last)-1)
-				b = append(b, last[:torn]...)
+			if next := nextRecord(b, baseSum); next != nil {
+				torn = min(max(cut, 1), len(next)-1)
+				b = append(b, next[:torn]...)
 			}
 		}
 		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
@@ -50,19 +57,34 @@ func TornCopy(src, dst string, cut int) (torn int, err error) {
 	return torn, nil
 }
 
-// lastRecord returns the last whole record of wal bytes b, or nil if
-// there is none (or b is not a wal whose records all check out).
-func lastRecord(b []byte) []byte {
-	if _, err := decodeWalHeader(b); err != nil {
+// nextRecord returns the record an append like the last one of wal bytes b
+// (which follows a base of checksum baseSum) would write next: numbered
+// and linked after it. It returns nil if b holds no record, or does not
+// end in a whole one (bytes added after a torn tail would not be one), or
+// is not a wal that checks out.
+func nextRecord(b []byte, baseSum uint32) []byte {
+	h, err := decodeWalHeader(b)
+	if err != nil {
 		return nil
 	}
-	var last []byte
-	for off := walHeaderSize; off < len(b); {
-		_, n, err := decodeRecord(b[off:])
+	r := &walReader{b: b, version: h.version, off: walHeaderSize, sum: chainSeed(baseSum, h.sum)}
+	var last record
+	for {
+		rec, err := r.next()
+		if err == io.EOF {
+			break
+		}
 		if err != nil {
 			return nil
 		}
-		last, off = b[off:off+n], off+n
+		last = rec
 	}
-	return last
+	switch {
+	case r.seq == 0:
+		return nil
+	case h.version == 1:
+		return r.last // a first-format record carries nothing of its place
+	}
+	next, _ := encodeRecord(r.seq+1, r.sum, last.header, int(last.keep), last.tail)
+	return next
 }

@@ -64,7 +64,7 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, raftstat
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := mkdirAllSynced(dir); err != nil {
 		return nil, nil, nil, err
 	}
 	s = &Store{dir: dir, logf: logf}
@@ -210,8 +210,9 @@ func (s *Store) writeAside(name string, b []byte) error {
 	return syncDir(s.dir)
 }
 
-// syncDir makes the directory's entries (a create, a rename) durable.
-func syncDir(dir string) error {
+// syncDir makes the directory's entries (a create, a rename) durable. A
+// variable, so that a test can see which directories are synced.
+var syncDir = func(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -219,6 +220,35 @@ func syncDir(dir string) error {
 	defer d.Close()
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("disk: syncing directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// mkdirAllSynced is os.MkdirAll, and then syncs the parent of each
+// directory it made: a file synced in a new directory is not durable
+// until the directory's own entry in its parent is.
+func mkdirAllSynced(dir string) error {
+	var made []string // the missing directories, from dir up
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		_, err := os.Stat(d)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("disk: creating %s: %w", dir, err)
+		}
+		made = append(made, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("disk: creating %s: %w", dir, err)
+	}
+	for _, d := range made {
+		if err := syncDir(filepath.Dir(d)); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -300,3 +300,48 @@ func TestRecordThatDoesNotFitIsCorrupt(t *testing.T) {
 		t.Fatalf("Open: %v, want a *CorruptError about the record keeping 100 bytes", err)
 	}
 }
+
+// recordSyncs makes syncDir record the directories it syncs, until the
+// test ends.
+func recordSyncs(t *testing.T) *[]string {
+	var synced []string
+	real := syncDir
+	syncDir = func(dir string) error {
+		synced = append(synced, dir)
+		return real(dir)
+	}
+	t.Cleanup(func() { syncDir = real })
+	return &synced
+}
+
+// A new store's directory, and every directory Open made on the way to
+// it, is synced into its parent before anything is written in it; every
+// rename into place is followed by a sync of the store's directory.
+func TestDirectoriesAreSynced(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "a", "b", "node")
+	synced := recordSyncs(t)
+	s, _, _, _ := open(t, dir)
+	// The parents of node, b and a; then dir after base's and wal's renames.
+	want := []string{filepath.Join(root, "a", "b"), filepath.Join(root, "a"), root, dir, dir}
+	if fmt.Sprint(*synced) != fmt.Sprint(want) {
+		t.Fatalf("Open of a new store synced %q, want %q", *synced, want)
+	}
+	*synced = nil
+	if err := s.Save([]byte("state"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{dir, dir}; fmt.Sprint(*synced) != fmt.Sprint(want) {
+		t.Fatalf("Save synced %q, want %q (after each of its two renames)", *synced, want)
+	}
+	s.Close()
+
+	// A wal of the generation before, replaced on Open: one rename.
+	os.WriteFile(filepath.Join(dir, walName), encodeWalHeader(1), 0o600)
+	*synced = nil
+	s, _, _, _ = open(t, dir)
+	s.Close()
+	if want := []string{dir}; fmt.Sprint(*synced) != fmt.Sprint(want) {
+		t.Fatalf("Open replacing an old wal synced %q, want %q", *synced, want)
+	}
+}

@@ -30,7 +30,8 @@ func (rf *Raft) ticker() {
 				rf.becomeFollower(rf.currentTerm)
 				break
 			}
-			if rf.anyNeedsSend(now) {
+			rf.stepDownIfTold(now)
+			if rf.role == leader && rf.anyNeedsSend(now) {
 				rf.replicateCond.Broadcast()
 			}
 		case now.After(rf.electionDeadline) && !rf.canCampaign():

@@ -157,11 +157,11 @@ func TestInstallSnapshotOrderAndStaleness(t *testing.T) {
 		}
 	}
 	var reply InstallSnapshotReply
-	rf.InstallSnapshot(&InstallSnapshotArgs{Term: 2, LeaderId: 1, LastIncludedIndex: 2, LastIncludedTerm: 1, Data: []byte("old")}, &reply)
+	rf.InstallSnapshot(whole(InstallSnapshotArgs{Term: 2, LeaderId: 1, LastIncludedIndex: 2, LastIncludedTerm: 1, Data: []byte("old")}), &reply)
 	if !reply.Installed {
 		t.Fatal("a snapshot already covered by the commit index should count as installed")
 	}
-	rf.InstallSnapshot(&InstallSnapshotArgs{Term: 2, LeaderId: 1, LastIncludedIndex: 3, LastIncludedTerm: 2, Data: []byte("s3")}, &reply)
+	rf.InstallSnapshot(whole(InstallSnapshotArgs{Term: 2, LeaderId: 1, LastIncludedIndex: 3, LastIncludedTerm: 2, Data: []byte("s3")}), &reply)
 	if m := <-applyCh; !m.SnapshotValid || m.SnapshotIndex != 3 || string(m.Snapshot) != "s3" {
 		t.Fatalf("applied %+v, want snapshot through 3", m)
 	}

@@ -122,7 +122,7 @@ func (rf *Raft) changeAllowed() error {
 	switch {
 	case rf.dial == nil:
 		return ErrFixedConfiguration
-	case rf.role != leader || rf.killed():
+	case rf.role != leader || rf.killed() || !rf.leavingSince.IsZero():
 		return ErrNotLeader
 	case rf.configIndex > rf.commitIndex:
 		return ErrChangeInProgress
@@ -219,8 +219,12 @@ func (rf *Raft) afterCommit() {
 		return
 	}
 	if !rf.config.isVoter(rf.me) {
-		rf.dlog(tConfig, "the configuration without me committed at %d: stepping down", rf.configIndex)
-		rf.becomeFollower(rf.currentTerm)
+		if rf.leavingSince.IsZero() {
+			rf.dlog(tConfig, "the configuration without me committed at %d: telling the others, then stepping down", rf.configIndex)
+			rf.leavingSince = time.Now()
+			rf.replicateCond.Broadcast()
+		}
+		rf.stepDownIfTold(time.Now())
 		return
 	}
 	id := rf.config.learner()
@@ -231,6 +235,28 @@ func (rf *Raft) afterCommit() {
 	// answered this leader) and is within catchUpSlack of the log's end.
 	if pr := rf.progress[id]; pr != nil && pr.matchIndex >= rf.configIndex && pr.matchIndex+catchUpSlack >= rf.log.lastIndex() {
 		rf.appendConfig(rf.config.promoted(id), fmt.Sprintf("S%d caught up (match %d of %d): promote", id, pr.matchIndex, rf.log.lastIndex()))
+	}
+}
+
+// stepDownIfTold ends the leadership of a leader that removed itself, once
+// every other member has acknowledged an AppendEntries carrying the commit
+// of that change, or leaderLease has passed since it committed: without
+// this, the others learn of the commit only from the next leader, and a
+// removal waiting for "committed" at another member waits an election
+// longer. Caller holds rf.mu.
+func (rf *Raft) stepDownIfTold(now time.Time) {
+	if rf.role != leader || rf.leavingSince.IsZero() {
+		return
+	}
+	told := true
+	for _, s := range rf.config.Servers {
+		if pr := rf.progress[s.ID]; s.ID != rf.me && (pr == nil || pr.ackedCommit < rf.configIndex) {
+			told = false
+		}
+	}
+	if told || now.Sub(rf.leavingSince) >= leaderLease {
+		rf.dlog(tConfig, "stepping down: the others were told of the commit at %d (%v)", rf.configIndex, told)
+		rf.becomeFollower(rf.currentTerm)
 	}
 }
 

@@ -211,6 +211,15 @@ func TestMembershipRemoveLeader(t *testing.T) {
 	old := cfg.checkOneLeader()
 	cfg.removeServer(old)
 	cfg.awaitNotLeader(old, 5*time.Second, "the configuration without it committed")
+	// It told the others of the commit before it stepped down: they know
+	// the change committed now, not once a new leader tells them.
+	removal := cfg.peer(old).Status().ConfigIndex
+	for i := range 5 {
+		if st := cfg.peer(i).Status(); i != old && (st.ConfigIndex != removal || !st.ConfigCommitted) {
+			cfg.fatalf("S%d right after S%d stepped down: configuration at %d, committed %v; want %d, committed",
+				i, old, st.ConfigIndex, st.ConfigCommitted, removal)
+		}
+	}
 	cfg.one(402, 4, true)
 	cfg.checkStable(old, 2*time.Second)
 	cfg.one(403, 4, true)

@@ -68,7 +68,12 @@ type stateEncoder struct {
 	epoch   uint64   // its epoch then
 	base    int      // the log's snapshotIndex when the stream was built
 	count   int      // entries encoded: indexes base+1 .. base+count
-	builds  int      // times the stream was (re)built: bytes once written may have changed
+	// ends[k] is where the encoding of entry base+1+k ends in buf, and
+	// first where the first one starts: the entries' sizes, for the byte
+	// budget of an AppendEntries (batchEnd).
+	ends   []int
+	first  int
+	builds int // times the stream was (re)built: bytes once written may have changed
 	// withConfig: the stream starts with the snapshot's configuration
 	// (RFT3). Set once, before the first save.
 	withConfig bool
@@ -106,13 +111,34 @@ func (s *stateEncoder) follow(l *raftLog) {
 				panic(fmt.Sprintf("raft: peer %d cannot encode its configuration %v: %v", l.peer, cfg, err))
 			}
 		}
+		s.ends, s.first = s.ends[:0], s.buf.Len()
 	}
 	for ; s.count < len(l.entries); s.count++ {
 		if err := s.encoder.Encode(&l.entries[s.count]); err != nil {
 			panic(fmt.Sprintf("raft: peer %d cannot encode the command of type %T at index %d: %v (register it with labgob.Register)",
 				l.peer, l.entries[s.count].Command, l.snapshotIndex+1+s.count, err))
 		}
+		s.ends = append(s.ends, s.buf.Len())
 	}
+}
+
+// batchEnd returns the end (exclusive) of the longest run of entries from
+// index from, before to, whose encodings add up to at most budget bytes;
+// always at least one entry, so that an entry larger than the budget still
+// moves (alone). The stream must follow the log (follow) and hold from..to-1.
+func (s *stateEncoder) batchEnd(from, to, budget int) int {
+	if to <= from+1 {
+		return to
+	}
+	k := from - s.base - 1
+	start := s.first
+	if k > 0 {
+		start = s.ends[k-1]
+	}
+	end := from + 1
+	for ; end < to && s.ends[end-s.base-1]-start <= budget; end++ {
+	}
+	return end
 }
 
 // holds reports whether the last save has every entry of the log.

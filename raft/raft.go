@@ -64,7 +64,11 @@ const (
 	quorumTimeout = 2 * electionTimeoutMin
 	tick          = 10 * time.Millisecond // the ticker's resolution
 	retryBackoff  = 20 * time.Millisecond // after a failed AppendEntries
-	maxBatch      = 1024                  // entries in one AppendEntries
+	maxBatch      = 1024                  // entries in one AppendEntries, or one batch on applyCh
+	// maxMsgBytes bounds the encoded entries of one AppendEntries (etcd's
+	// MaxSizePerMsg), so a batch of big commands never makes a message the
+	// transport refuses; a single entry larger than this still goes alone.
+	maxMsgBytes = 1 << 20
 )
 
 // Raft is one peer. mu guards every field below it that is not marked
@@ -107,12 +111,18 @@ type Raft struct {
 	// the highest index the deliverer has taken to send on applyCh (the
 	// service applies it as it reads it).
 	lastDispatched   int
-	pendingSnapshot  *ApplyMsg    // an installed snapshot the deliverer has yet to deliver
-	electionDeadline time.Time    // when a follower or candidate starts a pre-vote
-	leaderContact    time.Time    // when a leader of currentTerm was last heard from (leaderLease)
-	round            uint64       // numbers pre-vote and vote rounds, to drop replies to earlier ones
-	granted          map[int]bool // who granted the current round's (pre-)vote
-	rng              *rand.Rand   // election timeouts
+	pendingSnapshot  *ApplyMsg        // an installed snapshot the deliverer has yet to deliver
+	incoming         *snapshotReceive // a leader's snapshot being received, chunk by chunk; nil if none
+	electionDeadline time.Time        // when a follower or candidate starts a pre-vote
+	leaderContact    time.Time        // when a leader of currentTerm was last heard from (leaderLease)
+	leaderId         int              // the leader of currentTerm this peer last heard from (itself if it leads); -1 if none
+	// leavingSince: when this leader saw the configuration that removed it
+	// commit; it then tells the others that commit before it steps down
+	// (stepDownIfTold). Zero otherwise.
+	leavingSince time.Time
+	round        uint64       // numbers pre-vote and vote rounds, to drop replies to earlier ones
+	granted      map[int]bool // who granted the current round's (pre-)vote
+	rng          *rand.Rand   // election timeouts
 
 	// The configuration in use: the latest in the log, committed or not
 	// (membership.go), and its index (the snapshot's, or 0 for the
@@ -152,6 +162,7 @@ func start(me int, persister *Persister, applyCh chan ApplyMsg, peers []*labrpc.
 		applyCh:       applyCh,
 		killCh:        make(chan struct{}),
 		votedFor:      -1,
+		leaderId:      -1,
 		log:           newLog(0, 0, nil),
 		rng:           rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(me))),
 		progress:      map[int]*progress{},
@@ -199,7 +210,7 @@ func (rf *Raft) GetState() (int, bool) {
 func (rf *Raft) Start(command interface{}) (int, int, bool) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	if rf.role != leader || rf.killed() {
+	if rf.role != leader || rf.killed() || !rf.leavingSince.IsZero() {
 		return -1, rf.currentTerm, false
 	}
 	if _, ok := command.(Configuration); ok {

@@ -11,24 +11,32 @@ import (
 // progress is what a leader knows of one other peer (Figure 2's nextIndex
 // and matchIndex) and the bookkeeping of its replication to it.
 type progress struct {
-	server     Server            // the member, as the configuration has it
-	end        *labrpc.ClientEnd // reaches it; nil until the replicator dialed
-	nextIndex  int               // index of the next entry to send
-	matchIndex int               // highest index known to be replicated on the peer
-	inflight   uint64            // sequence number of the RPC awaited, 0 if none
-	lastSent   time.Time         // when the last RPC left, for heartbeats
-	retryAt    time.Time         // after a failed RPC, no resend before this
-	sentCommit int               // leaderCommit of the last AppendEntries sent
-	lastReply  time.Time         // when the peer last answered in this term (CheckQuorum)
+	server      Server            // the member, as the configuration has it
+	end         *labrpc.ClientEnd // reaches it; nil until the replicator dialed
+	nextIndex   int               // index of the next entry to send
+	matchIndex  int               // highest index known to be replicated on the peer
+	inflight    uint64            // sequence number of the RPC awaited, 0 if none
+	lastSent    time.Time         // when the last RPC left, for heartbeats
+	retryAt     time.Time         // after a failed RPC, no resend before this
+	sentCommit  int               // leaderCommit of the last AppendEntries sent
+	ackedCommit int               // highest leaderCommit of an AppendEntries the peer accepted
+	lastReply   time.Time         // when the peer last answered in this term (CheckQuorum)
+	// snap is the snapshot transfer in progress to the peer, nil if none:
+	// at most one at a time, and while it runs the replicator sends only
+	// heartbeats (snapshot.go).
+	snap *snapshotSend
 }
 
 // replicator keeps one follower up to date while this peer leads. It waits
 // on replicateCond until there is something to send (needsSend), then sends
-// the missing entries (up to maxBatch) in one AppendEntries, or the
-// snapshot if the follower needs entries that were compacted away. The RPC runs in its own goroutine,
-// so a slow or lost RPC never blocks heartbeats. It ends when the peer is
-// killed or the member leaves the configuration (its progress is no longer
-// pr). A changeable configuration's replicator first dials its member.
+// the missing entries (up to maxBatch, and maxMsgBytes of them) in one
+// AppendEntries, or starts a snapshot transfer if the follower needs
+// entries that were compacted away. The RPC runs in its own goroutine, so a
+// slow or lost RPC never blocks heartbeats; a snapshot transfer runs in one
+// goroutine of its own, chunk by chunk (snapshot.go), and meanwhile the
+// replicator sends only heartbeats. It ends when the peer is killed or the
+// member leaves the configuration (its progress is no longer pr). A
+// changeable configuration's replicator first dials its member.
 func (rf *Raft) replicator(peer int, pr *progress) {
 	if rf.dial != nil {
 		rf.mu.Lock()
@@ -48,28 +56,32 @@ func (rf *Raft) replicator(peer int, pr *progress) {
 		if rf.killed() || rf.progress[peer] != pr {
 			return
 		}
+		if pr.nextIndex <= rf.log.snapshotIndex && pr.snap == nil {
+			rf.startSnapshot(peer, pr)
+		}
 		rf.sendSeq++
 		seq := rf.sendSeq
 		pr.inflight = seq
 		pr.lastSent = time.Now()
 		pr.sentCommit = rf.commitIndex
-		if pr.nextIndex <= rf.log.snapshotIndex {
-			args := InstallSnapshotArgs{
-				Term:              rf.currentTerm,
-				LeaderId:          rf.me,
-				LastIncludedIndex: rf.log.snapshotIndex,
-				LastIncludedTerm:  rf.log.snapshotTerm,
-				Data:              rf.snapshot,
+		if pr.snap != nil {
+			// A heartbeat that asserts leadership and carries the commit
+			// index; from the snapshot's index, which the follower either
+			// holds (then it matches from there on) or lacks (then it
+			// rejects, and the transfer goes on).
+			args := AppendEntriesArgs{
+				Term:         rf.currentTerm,
+				LeaderId:     rf.me,
+				PrevLogIndex: rf.log.snapshotIndex,
+				PrevLogTerm:  rf.log.snapshotTerm,
+				LeaderCommit: rf.commitIndex,
 			}
-			if rf.dial != nil {
-				args.Config = rf.snapshotConfig().clone()
-			}
-			rf.dlog(tSnapshot, "sending snapshot through %d to S%d", args.LastIncludedIndex, peer)
-			go rf.sendInstallSnapshot(peer, pr, pr.end, seq, args)
+			go rf.sendAppendEntries(peer, pr, pr.end, seq, args)
 			continue
 		}
 		next := pr.nextIndex
-		end := min(rf.log.lastIndex()+1, next+maxBatch)
+		rf.state.follow(rf.log) // the entries' encoded sizes, for the byte budget
+		end := rf.state.batchEnd(next, min(rf.log.lastIndex()+1, next+maxBatch), maxMsgBytes)
 		args := AppendEntriesArgs{
 			Term:         rf.currentTerm,
 			LeaderId:     rf.me,
@@ -88,18 +100,22 @@ func (rf *Raft) replicator(peer int, pr *progress) {
 }
 
 // needsSend reports whether the replicator for peer should send now: a
-// heartbeat is due, or, with no RPC awaited and no backoff pending, the
-// follower lacks entries or has not been told the latest commitIndex. A
-// heartbeat is a full AppendEntries from nextIndex: if an earlier one was
-// lost or is slow, it takes its place. Caller holds rf.mu.
+// snapshot transfer is to start, a heartbeat is due, or, with no RPC
+// awaited, no backoff pending and no snapshot in flight, the follower lacks
+// entries or has not been told the latest commitIndex. A heartbeat is a
+// full AppendEntries from nextIndex: if an earlier one was lost or is slow,
+// it takes its place. Caller holds rf.mu.
 func (rf *Raft) needsSend(pr *progress, now time.Time) bool {
 	if rf.role != leader || pr.end == nil {
 		return false
 	}
+	if pr.nextIndex <= rf.log.snapshotIndex && pr.snap == nil {
+		return true
+	}
 	if now.Sub(pr.lastSent) >= heartbeatInterval {
 		return true
 	}
-	if pr.inflight != 0 || now.Before(pr.retryAt) {
+	if pr.inflight != 0 || now.Before(pr.retryAt) || pr.snap != nil {
 		return false
 	}
 	return pr.nextIndex <= rf.log.lastIndex() || pr.sentCommit < rf.commitIndex
@@ -144,6 +160,8 @@ func (rf *Raft) sendAppendEntries(peer int, pr *progress, end *labrpc.ClientEnd,
 	if reply.Success {
 		// From what was sent, not from the log as it is now.
 		rf.recordMatch(pr, args.PrevLogIndex+len(args.Entries))
+		pr.ackedCommit = max(pr.ackedCommit, min(args.LeaderCommit, args.PrevLogIndex+len(args.Entries)))
+		rf.stepDownIfTold(time.Now())
 		return
 	}
 	if reply.XLen == 0 {
@@ -206,6 +224,9 @@ func (rf *Raft) recordMatch(pr *progress, index int) {
 	}
 	if index+1 > pr.nextIndex {
 		pr.nextIndex = index + 1
+	}
+	if pr.snap != nil && pr.nextIndex > pr.snap.index {
+		pr.snap = nil // it caught up another way: the transfer ends
 	}
 }
 

@@ -51,6 +51,7 @@ func (rf *Raft) admitFromLeader(term, leaderId int, invalid error, replyTerm *in
 	rf.becomeFollower(term) // a (pre-)candidate yields to the term's leader
 	rf.resetElectionTimer()
 	rf.leaderContact = time.Now()
+	rf.leaderId = leaderId
 	return true
 }
 
@@ -89,11 +90,18 @@ func (rf *Raft) becomeFollower(term int) {
 		rf.votedFor = -1
 		rf.role = follower
 		rf.leaderContact = time.Time{} // a lease is for the leader of a term
+		rf.leavingSince = time.Time{}
+		rf.incoming = nil // a snapshot of an older term's leader
+		rf.leaderId = -1
 		rf.persist()
 		return
 	}
 	if rf.role != follower {
 		rf.dlog(tTerm, "%s -> follower", rf.role)
+		if rf.role == leader {
+			rf.leaderId = -1 // it stepped down: the term has no leader it knows of
+			rf.leavingSince = time.Time{}
+		}
 		rf.role = follower
 	}
 }
@@ -123,6 +131,8 @@ func (rf *Raft) becomeCandidate() {
 	rf.role = candidate
 	rf.votedFor = rf.me
 	rf.leaderContact = time.Time{}
+	rf.incoming = nil
+	rf.leaderId = -1
 	rf.round++
 	rf.granted = map[int]bool{rf.me: true}
 	rf.persist()
@@ -137,6 +147,7 @@ func (rf *Raft) becomeLeader() {
 		panic(fmt.Sprintf("raft: peer %d in term %d becoming leader as %s", rf.me, rf.currentTerm, rf.role))
 	}
 	rf.role = leader
+	rf.leaderId = rf.me
 	last := rf.log.lastIndex()
 	now := time.Now()
 	for _, pr := range rf.progress {

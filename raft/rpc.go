@@ -51,14 +51,23 @@ type AppendEntriesReply struct {
 	XLen    int
 }
 
-// InstallSnapshotArgs carries a leader's whole snapshot in one RPC (Figure 13,
-// without the offset and done fields: the snapshot is never split).
+// InstallSnapshotArgs carries one chunk of a leader's snapshot (Figure 13:
+// offset, data, done). A snapshot of any size travels as a sequence of
+// chunks of at most snapshotChunk bytes, sent one at a time; every chunk
+// names the snapshot (LastIncludedIndex, LastIncludedTerm, Size, Checksum)
+// so a follower can tell chunks of another snapshot, or of another leader,
+// from the ones it is collecting. The course's single-RPC snapshot is the
+// one-chunk case: Offset 0, Done true.
 type InstallSnapshotArgs struct {
 	Term              int    // leader's term
 	LeaderId          int    // so followers know who leads
 	LastIncludedIndex int    // the snapshot replaces all entries through this index
 	LastIncludedTerm  int    // term of LastIncludedIndex
-	Data              []byte // the service's snapshot
+	Offset            int    // where this chunk starts in the snapshot
+	Data              []byte // the chunk's bytes
+	Done              bool   // this is the last chunk
+	Size              int    // the whole snapshot's length
+	Checksum          uint32 // CRC-32C (Castagnoli) of the whole snapshot
 	// Config is the configuration in force at LastIncludedIndex (a peer
 	// made by MakeMember; empty from one made by Make).
 	Config Configuration
@@ -70,6 +79,9 @@ type InstallSnapshotReply struct {
 	// Installed: the follower now holds the snapshot's prefix, because it
 	// installed the snapshot or had already committed through it.
 	Installed bool
+	// Offset, when not Installed, is where the follower expects the next
+	// chunk of this snapshot: the bytes it holds, or 0 to start again.
+	Offset int
 }
 
 // RPC arguments come from the network and are checked before use: a
@@ -122,10 +134,14 @@ func checkConfigs(entries []Entry) error {
 }
 
 func (a *InstallSnapshotArgs) validate(npeers int) error {
-	if !inRange(a.Term, a.LastIncludedIndex) || a.LeaderId < 0 || a.LeaderId >= npeers ||
+	if !inRange(a.Term, a.LastIncludedIndex, a.Offset, a.Size) || a.LeaderId < 0 || a.LeaderId >= npeers ||
 		a.LastIncludedIndex < 1 || a.LastIncludedTerm < 1 || a.LastIncludedTerm > a.Term || a.Config.validate() != nil {
 		return fmt.Errorf("malformed InstallSnapshot term %d leader %d last included %d/%d configuration %v",
 			a.Term, a.LeaderId, a.LastIncludedIndex, a.LastIncludedTerm, a.Config)
+	}
+	if end := a.Offset + len(a.Data); end > a.Size || a.Done != (end == a.Size) {
+		return fmt.Errorf("malformed InstallSnapshot chunk from leader %d: %d bytes at offset %d of %d, done %v",
+			a.LeaderId, len(a.Data), a.Offset, a.Size, a.Done)
 	}
 	return nil
 }

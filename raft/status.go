@@ -5,15 +5,20 @@ package raft
 // values only, so a caller can keep it as long as it likes; it is stale as
 // soon as it is returned.
 type Status struct {
-	Me            int    // this peer's index
-	Role          string // "follower", "pre-candidate", "candidate", "leader", or "dead" once killed
-	Term          int    // currentTerm
-	VotedFor      int    // -1 for none
-	CommitIndex   int    // highest index known committed
-	LastApplied   int    // highest index handed to the service (lastDispatched)
-	LastIndex     int    // index of the last log entry (the snapshot's if the log is empty)
-	LogEntries    int    // entries held in memory after the snapshot
-	SnapshotIndex int    // last index the snapshot covers; 0 if none
+	Me   int    // this peer's index
+	Role string // "follower", "pre-candidate", "candidate", "leader", or "dead" once killed
+	Term int    // currentTerm
+	// Leader is the leader of Term as this peer knows it: itself if it
+	// leads, else the one whose AppendEntries or InstallSnapshot it last
+	// accepted in Term; -1 if it has heard from none (a new term, or a
+	// leader that stepped down).
+	Leader        int
+	VotedFor      int // -1 for none
+	CommitIndex   int // highest index known committed
+	LastApplied   int // highest index handed to the service (lastDispatched)
+	LastIndex     int // index of the last log entry (the snapshot's if the log is empty)
+	LogEntries    int // entries held in memory after the snapshot
+	SnapshotIndex int // last index the snapshot covers; 0 if none
 	SnapshotTerm  int
 
 	// The configuration in use (the latest in the log), the index of its
@@ -40,6 +45,7 @@ func (rf *Raft) Status() Status {
 		Me:            rf.me,
 		Role:          rf.role.String(),
 		Term:          rf.currentTerm,
+		Leader:        rf.leaderId,
 		VotedFor:      rf.votedFor,
 		CommitIndex:   rf.commitIndex,
 		LastApplied:   rf.lastDispatched,
@@ -64,6 +70,15 @@ func (rf *Raft) Status() Status {
 		st.Role = "dead"
 	}
 	return st
+}
+
+// Leader returns the leader of the current term as this peer knows it
+// (Status.Leader: itself if it leads; -1 if it has heard from none), and
+// the term.
+func (rf *Raft) Leader() (id, term int) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	return rf.leaderId, rf.currentTerm
 }
 
 // LogTail returns the terms of the last n entries the log holds after its

@@ -23,6 +23,14 @@ func TestStatusReportsRoleTermAndIndexes(t *testing.T) {
 		}
 		return true
 	})
+	pollUntil(t, 5*time.Second, "every peer's Status names the leader", func() bool {
+		for _, rf := range c.rafts {
+			if st := rf.Status(); st.Leader != ld {
+				return false
+			}
+		}
+		return true
+	})
 	leaders := 0
 	for i, rf := range c.rafts {
 		st := rf.Status()

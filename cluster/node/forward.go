@@ -46,8 +46,11 @@ type forwarder struct {
 	local  kvHandlers   // answered by local in process, not through peers
 	logf   func(format string, args ...any)
 	leader atomic.Int64 // the member that last answered; -1 until one has
-	pool   chan *clientId
-	closed chan struct{} // closed by close
+	// raftLeader is the leader this node's Raft peer knows of, -1 if none;
+	// tried first. Set before the node serves; nil in tests without Raft.
+	raftLeader func() int
+	pool       chan *clientId
+	closed     chan struct{} // closed by close
 
 	mu       sync.Mutex     // guards isClosed, so that no call starts once wait may have begun
 	isClosed bool           // set by close
@@ -100,6 +103,11 @@ func (f *forwarder) do(ctx context.Context, o op) (result, error) {
 		o.clientId, o.seq = c.id, c.seq
 	}
 	srv := int(f.leader.Load())
+	if f.raftLeader != nil {
+		if id := f.raftLeader(); id >= 0 {
+			srv = id // what Raft knows first: the member that answered last may have lost the lead
+		}
+	}
 	last := "no member tried"
 	for tried := 0; ; tried++ {
 		// Each step goes to the next voter of the configuration in use

@@ -26,7 +26,7 @@ type Status struct {
 	ID            int    `json:"id"`
 	Role          string `json:"role"`
 	Term          int    `json:"term"`
-	Leader        int    `json:"leader"` // this node if it leads; else the member that last answered its requests; -1 if unknown
+	Leader        int    `json:"leader"` // the leader of Term as this node's Raft peer knows it (itself if it leads); -1 if it has heard from none
 	CommitIndex   int    `json:"commit_index"`
 	Applied       int    `json:"applied"`
 	LogEntries    int    `json:"log_entries"`
@@ -79,12 +79,9 @@ func (n *Node) routes() *http.ServeMux {
 func (n *Node) Status() Status {
 	rs := n.kv.Raft().Status()
 	st := Status{
-		ID: n.cfg.ID, Role: rs.Role, Term: rs.Term, Leader: n.fwd.leaderHint(),
+		ID: n.cfg.ID, Role: rs.Role, Term: rs.Term, Leader: rs.Leader,
 		CommitIndex: rs.CommitIndex, Applied: rs.LastApplied, LogEntries: rs.LogEntries,
 		SnapshotIndex: rs.SnapshotIndex, DiskBytes: n.storage.Size(),
-	}
-	if rs.Role == "leader" {
-		st.Leader = n.cfg.ID
 	}
 	m := membersOf(rs, st.Leader)
 	st.ConfigIndex, st.ConfigCommitted, st.Members = m.Index, m.Committed, m.Members

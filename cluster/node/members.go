@@ -247,11 +247,12 @@ func (m membership) call(method string, args *MemberArgs, reply *MemberReply) {
 	}
 }
 
-// leaderHint is this node if its Raft peer leads, else the member that
-// last answered its requests, or -1.
+// leaderHint is the leader of the current term as this node's Raft peer
+// knows it (this node if it leads); if it knows none, the member that last
+// answered this node's requests, or -1.
 func (n *Node) leaderHint() int {
-	if _, isLeader := n.kv.Raft().GetState(); isLeader {
-		return n.cfg.ID
+	if id, _ := n.kv.Raft().Leader(); id >= 0 {
+		return id
 	}
 	return n.fwd.leaderHint()
 }

@@ -102,6 +102,7 @@ func Start(cfg Config) (n *Node, err error) {
 	if n.fwd, err = newForwarder(n.peers, n.voters, cfg.ID, n.kv, n.logf); err != nil {
 		return nil, err
 	}
+	n.fwd.raftLeader = func() int { id, _ := n.kv.Raft().Leader(); return id }
 	srv := labrpc.MakeServer()
 	srv.AddService(labrpc.MakeService(n.kv))
 	srv.AddService(labrpc.MakeService(n.kv.Raft()))

@@ -1,0 +1,305 @@
+package raft
+
+import (
+	"bytes"
+	"hash/crc32"
+	"sync"
+	"testing"
+	"time"
+
+	"raftlab/labrpc"
+)
+
+// whole makes args carry its Data as a whole snapshot in one chunk.
+func whole(args InstallSnapshotArgs) *InstallSnapshotArgs {
+	args.Offset, args.Size, args.Done = 0, len(args.Data), true
+	args.Checksum = crc32.Checksum(args.Data, castagnoli)
+	return &args
+}
+
+// chunk is the chunk of data at [off, off+n) as a leader of term sends it,
+// for a snapshot through index 3 (term 2).
+func chunk(term int, data []byte, off, n int) *InstallSnapshotArgs {
+	n = min(n, len(data)-off)
+	return &InstallSnapshotArgs{Term: term, LeaderId: 1, LastIncludedIndex: 3, LastIncludedTerm: 2,
+		Offset: off, Data: data[off : off+n], Done: off+n == len(data), Size: len(data),
+		Checksum: crc32.Checksum(data, castagnoli)}
+}
+
+func installChunk(rf *Raft, args *InstallSnapshotArgs) InstallSnapshotReply {
+	var reply InstallSnapshotReply
+	rf.InstallSnapshot(args, &reply)
+	return reply
+}
+
+func noApply(t *testing.T, applyCh chan ApplyMsg, what string) {
+	t.Helper()
+	select {
+	case m := <-applyCh:
+		t.Fatalf("%s: applied %+v before the last chunk", what, m)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// Figure 13: chunks are taken only in order, and the snapshot is installed
+// (persisted and delivered) only once the last chunk arrived whole.
+func TestInstallSnapshotChunks(t *testing.T) {
+	ps := MakePersister()
+	rf, applyCh := handlerPeer(t, ps)
+	data := bytes.Repeat([]byte("0123456789"), 100) // 1000 bytes, in chunks of 300
+
+	if r := installChunk(rf, chunk(2, data, 0, 300)); r.Installed || r.Offset != 300 {
+		t.Fatalf("first chunk: %+v, want offset 300, not installed", r)
+	}
+	// A gap, and a duplicate: both answered with the offset held.
+	if r := installChunk(rf, chunk(2, data, 600, 300)); r.Installed || r.Offset != 300 {
+		t.Fatalf("chunk past a gap: %+v, want offset 300", r)
+	}
+	if r := installChunk(rf, chunk(2, data, 0, 300)); r.Installed || r.Offset != 300 {
+		t.Fatalf("the first chunk again restarts: %+v, want offset 300", r)
+	}
+	if r := installChunk(rf, chunk(2, data, 300, 300)); r.Installed || r.Offset != 600 {
+		t.Fatalf("second chunk: %+v, want offset 600", r)
+	}
+	if r := installChunk(rf, chunk(2, data, 300, 300)); r.Installed || r.Offset != 600 {
+		t.Fatalf("second chunk twice: %+v, want offset 600", r)
+	}
+	if r := installChunk(rf, chunk(2, data, 600, 300)); r.Installed || r.Offset != 900 {
+		t.Fatalf("third chunk: %+v, want offset 900", r)
+	}
+	noApply(t, applyCh, "three chunks of four")
+	if ps.SnapshotSize() != 0 {
+		t.Fatalf("a snapshot of %d bytes persisted before its last chunk", ps.SnapshotSize())
+	}
+	if r := installChunk(rf, chunk(2, data, 900, 300)); !r.Installed {
+		t.Fatalf("last chunk: %+v, want installed", r)
+	}
+	if m := <-applyCh; !m.SnapshotValid || m.SnapshotIndex != 3 || !bytes.Equal(m.Snapshot, data) {
+		t.Fatalf("applied %+v, want the snapshot through 3", m)
+	}
+	if !bytes.Equal(ps.ReadSnapshot(), data) {
+		t.Fatal("the persisted snapshot is not the one sent")
+	}
+}
+
+// A snapshot whose bytes do not match its checksum is dropped, and the
+// leader is told to start again.
+func TestInstallSnapshotBadChecksum(t *testing.T) {
+	ps := MakePersister()
+	rf, applyCh := handlerPeer(t, ps)
+	data := bytes.Repeat([]byte("abc"), 100)
+	installChunk(rf, chunk(2, data, 0, 200))
+	last := chunk(2, data, 200, 200)
+	last.Data = bytes.Clone(last.Data)
+	last.Data[5] ^= 1
+	if r := installChunk(rf, last); r.Installed || r.Offset != 0 {
+		t.Fatalf("damaged last chunk: %+v, want offset 0, not installed", r)
+	}
+	noApply(t, applyCh, "a damaged snapshot")
+	if ps.SnapshotSize() != 0 {
+		t.Fatal("a damaged snapshot was persisted")
+	}
+	// The leader starts again from 0; the whole snapshot goes in.
+	installChunk(rf, chunk(2, data, 0, 200))
+	if r := installChunk(rf, chunk(2, data, 200, 200)); !r.Installed {
+		t.Fatalf("resent snapshot: %+v, want installed", r)
+	}
+}
+
+// A chunk of another snapshot, or from a leader of another term, than the
+// one being collected restarts the transfer; a new leader starts afresh.
+func TestInstallSnapshotFromAnotherLeader(t *testing.T) {
+	ps := MakePersister()
+	rf, applyCh := handlerPeer(t, ps)
+	data := bytes.Repeat([]byte("xyz"), 100)
+	installChunk(rf, chunk(2, data, 0, 100))
+	if r := installChunk(rf, chunk(3, data, 100, 100)); r.Installed || r.Offset != 0 {
+		t.Fatalf("a later leader's middle chunk: %+v, want offset 0", r)
+	}
+	other := bytes.Repeat([]byte("XYZ"), 100)
+	installChunk(rf, chunk(3, other, 0, 100))
+	if r := installChunk(rf, chunk(3, data, 100, 100)); r.Installed || r.Offset != 0 {
+		t.Fatalf("a chunk of another snapshot: %+v, want offset 0", r)
+	}
+	installChunk(rf, chunk(3, other, 0, 100))
+	installChunk(rf, chunk(3, other, 100, 100))
+	if r := installChunk(rf, chunk(3, other, 200, 100)); !r.Installed {
+		t.Fatalf("last chunk of term 3's snapshot: %+v, want installed", r)
+	}
+	if m := <-applyCh; !m.SnapshotValid || !bytes.Equal(m.Snapshot, other) {
+		t.Fatalf("applied %+v, want term 3's snapshot", m)
+	}
+}
+
+// Chunks that cannot fit the snapshot they name are malformed.
+func TestInstallSnapshotMalformedChunks(t *testing.T) {
+	rf, _ := handlerPeer(t, MakePersister())
+	data := []byte("0123456789")
+	for name, args := range map[string]*InstallSnapshotArgs{
+		"past the size":       {Term: 2, LeaderId: 1, LastIncludedIndex: 3, LastIncludedTerm: 2, Offset: 8, Data: data[:5], Size: 10},
+		"done before the end": {Term: 2, LeaderId: 1, LastIncludedIndex: 3, LastIncludedTerm: 2, Data: data[:5], Size: 10, Done: true},
+		"not done at the end": {Term: 2, LeaderId: 1, LastIncludedIndex: 3, LastIncludedTerm: 2, Data: data, Size: 10},
+		"negative offset":     {Term: 2, LeaderId: 1, LastIncludedIndex: 3, LastIncludedTerm: 2, Offset: -1, Data: data[:1], Size: 10},
+		"negative size":       {Term: 2, LeaderId: 1, LastIncludedIndex: 3, LastIncludedTerm: 2, Size: -1, Done: true},
+	} {
+		if r := installChunk(rf, args); r.Installed {
+			t.Errorf("%s: installed", name)
+		}
+	}
+}
+
+// withChunk makes snapshots travel in chunks of n bytes for the rest of
+// the test.
+func withChunk(t *testing.T, n int) {
+	old := snapshotChunk.Swap(int64(n))
+	t.Cleanup(func() { snapshotChunk.Store(old) })
+}
+
+// The course's snapshot tests again, with every snapshot split into many
+// small chunks: install on a follower that was cut off, crashed, or both,
+// over an unreliable network that loses and reorders chunks and replies.
+func TestSnapshotInstallChunked3D(t *testing.T) {
+	withChunk(t, 256)
+	snapcommon(t, "Test (3D): install snapshots in chunks (disconnect)", true, true, false)
+}
+
+func TestSnapshotInstallChunkedUnCrash3D(t *testing.T) {
+	withChunk(t, 256)
+	snapcommon(t, "Test (3D): install snapshots in chunks (unreliable+crash)", false, false, true)
+}
+
+// slowLink carries calls between peers of a hand-made cluster: to a peer
+// that is cut off, or from it, nothing arrives; InstallSnapshot calls to the slow
+// peer take slowDelay each, and it counts them, and how many were in
+// flight at once.
+type slowLink struct {
+	servers []*labrpc.Server
+	slow    int
+
+	mu          sync.Mutex
+	cut         map[int]bool
+	snapCalls   int
+	inflight    int
+	maxInflight int
+}
+
+const slowDelay = 150 * time.Millisecond
+
+type slowEnd struct {
+	l        *slowLink
+	from, to int
+}
+
+func (e slowEnd) Call(svcMeth string, args []byte) ([]byte, bool) {
+	l := e.l
+	l.mu.Lock()
+	if l.cut[e.from] || l.cut[e.to] {
+		l.mu.Unlock()
+		time.Sleep(5 * time.Millisecond) // a lost request: the caller learns nothing for a while
+		return nil, false
+	}
+	counted := e.to == l.slow && svcMeth == "Raft.InstallSnapshot"
+	if counted {
+		l.snapCalls++
+		l.inflight++
+		l.maxInflight = max(l.maxInflight, l.inflight)
+	}
+	l.mu.Unlock()
+	if counted {
+		time.Sleep(slowDelay) // the slow link of the test
+		defer func() {
+			l.mu.Lock()
+			l.inflight--
+			l.mu.Unlock()
+		}()
+	}
+	return l.servers[e.to].Dispatch(svcMeth, args)
+}
+
+// A follower behind the leader's snapshot on a slow link gets it one chunk
+// at a time: never two InstallSnapshots at once, no chunk sent twice, and
+// heartbeats flowing meanwhile (no election while it lasts).
+func TestSnapshotOneTransferAtATime(t *testing.T) {
+	withChunk(t, 1000)
+	const n = 3
+	link := &slowLink{servers: make([]*labrpc.Server, n), slow: 2, cut: map[int]bool{2: true}}
+	rafts := make([]*Raft, n)
+	applied := make([]chan ApplyMsg, n)
+	for i := range n {
+		var ends []*labrpc.ClientEnd
+		for j := range n {
+			ends = append(ends, labrpc.MakeRemoteEnd(slowEnd{link, i, j}))
+		}
+		applied[i] = make(chan ApplyMsg, 1000)
+		rafts[i] = Make(ends, i, MakePersister(), applied[i])
+		link.servers[i] = labrpc.MakeServer()
+		link.servers[i].AddService(labrpc.MakeService(rafts[i]))
+	}
+	t.Cleanup(func() {
+		for _, rf := range rafts {
+			rf.Kill()
+		}
+	})
+
+	var leader int
+	pollUntil(t, 10*time.Second, "a leader among 0 and 1", func() bool {
+		for i := range 2 {
+			if _, ok := rafts[i].GetState(); ok {
+				leader = i
+				return true
+			}
+		}
+		return false
+	})
+	const cmds = 20
+	for c := range cmds {
+		if _, _, ok := rafts[leader].Start(c); !ok {
+			t.Fatalf("S%d lost leadership", leader)
+		}
+	}
+	snap := bytes.Repeat([]byte("s"), 10_000) // 10 chunks
+	for i := range 2 {
+		for k := 1; k <= cmds; k++ {
+			select {
+			case m := <-applied[i]:
+				if m.CommandIndex != k {
+					t.Fatalf("S%d applied %+v, want index %d", i, m, k)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("S%d did not apply index %d", i, k)
+			}
+		}
+		rafts[i].Snapshot(cmds, snap)
+	}
+	term, _ := rafts[leader].GetState()
+
+	link.mu.Lock()
+	link.cut[2] = false
+	link.mu.Unlock()
+	t0 := time.Now()
+	select {
+	case m := <-applied[2]:
+		if !m.SnapshotValid || m.SnapshotIndex != cmds || !bytes.Equal(m.Snapshot, snap) {
+			t.Fatalf("S2 applied %+v, want the snapshot through %d", m, cmds)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("S2 did not get the snapshot within 20 s")
+	}
+	took := time.Since(t0)
+	link.mu.Lock()
+	calls, most := link.snapCalls, link.maxInflight
+	link.mu.Unlock()
+	t.Logf("snapshot of %d bytes in chunks of %d: %d InstallSnapshot calls, at most %d at once, %v",
+		len(snap), snapshotChunk.Load(), calls, most, took.Round(time.Millisecond))
+	if most != 1 {
+		t.Errorf("%d InstallSnapshot calls in flight at once to S2, want 1", most)
+	}
+	if calls != 10 {
+		t.Errorf("%d InstallSnapshot calls to S2 on a reliable link, want 10 (one per chunk)", calls)
+	}
+	for i, rf := range rafts {
+		if tm, _ := rf.GetState(); tm != term {
+			t.Errorf("S%d is in term %d after the transfer, want %d: heartbeats must flow while it lasts", i, tm, term)
+		}
+	}
+}

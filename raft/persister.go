@@ -19,8 +19,11 @@ type Persister struct {
 	raftstate []byte
 	snapshot  []byte
 	saves     uint64 // counts saves, so that saveAppend can tell nobody else saved
-	storage   Storage
-	fail      func(error)
+	// shared: snapshot is the caller's immutable slice (saveStaged), not
+	// a buffer of the Persister's own to reuse.
+	shared  bool
+	storage Storage
+	fail    func(error)
 }
 
 // Storage is durable storage behind a Persister (NewPersister): a real
@@ -33,6 +36,31 @@ type Storage interface {
 	// Append makes the Raft state its first keep bytes, with header
 	// written over their start, followed by tail; the snapshot stays.
 	Append(header []byte, keep int, tail []byte) error
+}
+
+// SnapshotStager is what a Storage may also offer, so that a big snapshot
+// is written to disk without the Raft peer's lock held (heartbeats and
+// votes go on meanwhile), and so that a save that keeps the snapshot does
+// not write it again. Raft stages a new snapshot first (slow: its bytes
+// written and synced aside), then, under its lock, saves its state with
+// it (quick).
+type SnapshotStager interface {
+	// StageSnapshot writes snapshot durably aside, changing nothing the
+	// storage holds, and returns a handle for SaveStaged or DropStaged.
+	// It may run at the same time as the other methods.
+	StageSnapshot(snapshot []byte) (staged any, err error)
+	// SaveStaged is Save(raftstate, snapshot) with the staged snapshot,
+	// or, with staged nil, with the snapshot the storage holds now: only
+	// the state is written.
+	SaveStaged(raftstate []byte, staged any) error
+	// DropStaged removes a staged snapshot that will not be saved.
+	DropStaged(staged any)
+}
+
+// stagedSnapshot is a snapshot on its way to being saved (stageSnapshot).
+type stagedSnapshot struct {
+	data   []byte
+	staged any // the storage's handle; nil without a SnapshotStager
 }
 
 // MakePersister returns an empty Persister.
@@ -104,15 +132,35 @@ func (ps *Persister) Save(raftstate []byte, snapshot []byte) {
 func (ps *Persister) save(raftstate []byte, snapshot []byte) uint64 {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
+	sg, staging := ps.storage.(SnapshotStager)
+	keep := ps.shared && sameSlice(snapshot, ps.snapshot) && (ps.storage == nil || staging)
 	ps.raftstate = reuse(ps.raftstate, raftstate)
-	ps.snapshot = reuse(ps.snapshot, snapshot)
+	switch {
+	case keep:
+		// The snapshot saved by saveStaged, unchanged: the storage holds it.
+	case ps.shared:
+		ps.snapshot, ps.shared = clone(snapshot), false // never write into the caller's slice
+	default:
+		ps.snapshot = reuse(ps.snapshot, snapshot)
+	}
 	ps.saves++
 	if ps.storage != nil {
-		if err := ps.storage.Save(raftstate, snapshot); err != nil {
+		var err error
+		if keep {
+			err = sg.SaveStaged(raftstate, nil)
+		} else {
+			err = ps.storage.Save(raftstate, snapshot)
+		}
+		if err != nil {
 			ps.failed(err)
 		}
 	}
 	return ps.saves
+}
+
+// sameSlice reports whether a and b are the same bytes in memory.
+func sameSlice(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // saveAppend is the incremental save of this package's Raft, whose state
@@ -136,6 +184,55 @@ func (ps *Persister) saveAppend(since uint64, header []byte, keep int, tail []by
 		}
 	}
 	return ps.saves, true
+}
+
+// stageSnapshot makes snapshot durable aside, when the storage can, without
+// ps.mu: the slow part of saving a big snapshot, which the caller does
+// without its own locks. The Persister keeps the slice itself once it is
+// saved (saveStaged): the caller must never change it.
+func (ps *Persister) stageSnapshot(snapshot []byte) *stagedSnapshot {
+	st := &stagedSnapshot{data: snapshot}
+	if sg, ok := ps.storage.(SnapshotStager); ok {
+		staged, err := sg.StageSnapshot(snapshot)
+		if err != nil {
+			ps.mu.Lock()
+			defer ps.mu.Unlock()
+			ps.failed(err)
+		}
+		st.staged = staged
+	}
+	return st
+}
+
+// dropStaged forgets a staged snapshot that will not be saved.
+func (ps *Persister) dropStaged(st *stagedSnapshot) {
+	if sg, ok := ps.storage.(SnapshotStager); ok && st.staged != nil {
+		sg.DropStaged(st.staged)
+	}
+}
+
+// saveStaged is save with a staged snapshot: the state is copied, the
+// snapshot kept as the slice it is (immutable), and the storage writes
+// only the state. It returns the number of saves made so far.
+func (ps *Persister) saveStaged(raftstate []byte, st *stagedSnapshot) uint64 {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	ps.raftstate = reuse(ps.raftstate, raftstate)
+	ps.snapshot = st.data
+	ps.shared = true
+	ps.saves++
+	if ps.storage != nil {
+		var err error
+		if sg, ok := ps.storage.(SnapshotStager); ok {
+			err = sg.SaveStaged(raftstate, st.staged)
+		} else {
+			err = ps.storage.Save(raftstate, st.data)
+		}
+		if err != nil {
+			ps.failed(err)
+		}
+	}
+	return ps.saves
 }
 
 // reuse copies src into dst's storage when it fits, keeping nil as nil.

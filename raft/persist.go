@@ -147,9 +147,9 @@ func (s *stateEncoder) holds(l *raftLog) bool {
 		s.log == l && s.epoch == l.epoch && s.base == l.snapshotIndex && s.saved.count == len(l.entries)
 }
 
-// save persists h, the log and the snapshot, incrementally when it can. It
-// returns the size of the state saved.
-func (s *stateEncoder) save(p *Persister, h persistentHeader, l *raftLog, snapshot []byte) int {
+// encode brings the stream up to date with the log and writes h into its
+// header, and returns the whole state's bytes.
+func (s *stateEncoder) encode(h persistentHeader, l *raftLog) []byte {
 	s.follow(l)
 	buf := s.buf.Bytes()
 	if s.withConfig {
@@ -160,6 +160,22 @@ func (s *stateEncoder) save(p *Persister, h persistentHeader, l *raftLog, snapsh
 	for k, v := range h.fields() {
 		binary.BigEndian.PutUint64(buf[len(persistMagic)+8*k:], uint64(v))
 	}
+	return buf
+}
+
+// saveStaged persists h and the log, with a new snapshot already staged
+// (Persister.stageSnapshot), in full. It returns the size of the state.
+func (s *stateEncoder) saveStaged(p *Persister, h persistentHeader, l *raftLog, staged *stagedSnapshot) int {
+	buf := s.encode(h, l)
+	s.saved.saves = p.saveStaged(buf, staged)
+	s.saved.builds, s.saved.length, s.saved.count = s.builds, len(buf), s.count
+	return len(buf)
+}
+
+// save persists h, the log and the snapshot, incrementally when it can. It
+// returns the size of the state saved.
+func (s *stateEncoder) save(p *Persister, h persistentHeader, l *raftLog, snapshot []byte) int {
+	buf := s.encode(h, l)
 	ok := false
 	if prev := s.saved; prev.saves != 0 && prev.builds == s.builds && prev.length <= len(buf) {
 		s.saved.saves, ok = p.saveAppend(prev.saves, buf[:headerSize], prev.length, buf[prev.length:])
@@ -233,6 +249,15 @@ func (rf *Raft) persist() {
 	n := rf.state.save(rf.persister, persistentHeader{rf.currentTerm, rf.votedFor, rf.log.snapshotIndex, rf.log.snapshotTerm},
 		rf.log, rf.snapshot)
 	rf.dlog(tPersist, "saved term %d vote %d log (%d, %d]: %d bytes, snapshot %d bytes",
+		rf.currentTerm, rf.votedFor, rf.log.snapshotIndex, rf.log.lastIndex(), n, len(rf.snapshot))
+}
+
+// persistStaged is persist with a new snapshot, staged by
+// Persister.stageSnapshot, that is rf.snapshot. Caller holds rf.mu.
+func (rf *Raft) persistStaged(staged *stagedSnapshot) {
+	n := rf.state.saveStaged(rf.persister, persistentHeader{rf.currentTerm, rf.votedFor, rf.log.snapshotIndex, rf.log.snapshotTerm},
+		rf.log, staged)
+	rf.dlog(tPersist, "saved term %d vote %d log (%d, %d]: %d bytes, new snapshot %d bytes",
 		rf.currentTerm, rf.votedFor, rf.log.snapshotIndex, rf.log.lastIndex(), n, len(rf.snapshot))
 }
 

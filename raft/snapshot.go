@@ -31,21 +31,46 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // service may call it from its applyCh reader. A snapshot that is not newer
 // than the current one, or reaches past what was delivered on applyCh, is
 // ignored.
+//
+// The snapshot's bytes are copied and written aside (Persister's staging)
+// without rf.mu, so a big snapshot does not stop heartbeats and votes
+// while it is written; then, under rf.mu, the log is compacted and saved
+// with it. Meanwhile the log may grow, and a snapshot from the leader may
+// overtake this one (then this one is dropped).
 func (rf *Raft) Snapshot(index int, snapshot []byte) {
 	rf.mu.Lock()
-	defer rf.mu.Unlock()
-	if rf.killed() || index <= rf.log.snapshotIndex {
+	ok := rf.snapshotWanted(index)
+	rf.mu.Unlock()
+	if !ok {
 		return
 	}
-	if index > rf.lastDispatched {
-		fmt.Fprintf(os.Stderr, "raft: peer %d: Snapshot(%d) ignored: only %d was delivered on applyCh\n", rf.me, index, rf.lastDispatched)
+	data := clone(snapshot)
+	staged := rf.persister.stageSnapshot(data)
+
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if !rf.snapshotWanted(index) {
+		rf.persister.dropStaged(staged)
 		return
 	}
 	rf.log.compact(index, rf.log.term(index), rf.snapshotConfigFor(index))
-	rf.snapshot = clone(snapshot)
-	rf.persist()
+	rf.snapshot = data
+	rf.persistStaged(staged)
 	rf.dlog(tSnapshot, "service snapshot through %d (%d bytes); log now (%d, %d]",
 		index, len(snapshot), rf.log.snapshotIndex, rf.log.lastIndex())
+}
+
+// snapshotWanted reports whether a service snapshot through index would
+// be taken now. Caller holds rf.mu.
+func (rf *Raft) snapshotWanted(index int) bool {
+	if rf.killed() || index <= rf.log.snapshotIndex {
+		return false
+	}
+	if index > rf.lastDispatched {
+		fmt.Fprintf(os.Stderr, "raft: peer %d: Snapshot(%d) ignored: only %d was delivered on applyCh\n", rf.me, index, rf.lastDispatched)
+		return false
+	}
+	return true
 }
 
 // snapshotSend is a leader's transfer of one snapshot to one follower
@@ -123,7 +148,9 @@ func (rf *Raft) sendSnapshot(peer int, pr *progress, end *labrpc.ClientEnd, term
 			return
 		}
 		next := args.Offset + len(args.Data)
-		stalled := reply.Offset != next
+		// Stalled: the follower restarted, refused, or holds every byte and
+		// is still writing the snapshot to its disk.
+		stalled := reply.Offset != next || next == len(s.data)
 		offset = reply.Offset
 		if offset < 0 || offset > len(s.data) {
 			offset = 0 // a reply that makes no sense: start again
@@ -174,6 +201,7 @@ type snapshotReceive struct {
 	checksum                            uint32
 	data                                []byte
 	sum                                 uint32 // CRC-32C of data so far
+	installing                          bool   // whole: being written to disk, without rf.mu
 }
 
 func (r *snapshotReceive) sameSnapshot(a *InstallSnapshotArgs) bool {
@@ -207,6 +235,9 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	}
 	in := rf.incoming
 	switch {
+	case in.sameSnapshot(args) && in.installing:
+		reply.Offset = len(in.data) // whole, and being saved: nothing more is needed
+		return
 	case args.Offset == 0:
 		in = &snapshotReceive{term: args.Term, leader: args.LeaderId, index: args.LastIncludedIndex,
 			lastTerm: args.LastIncludedTerm, size: args.Size, checksum: args.Checksum,
@@ -225,21 +256,37 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	if !args.Done {
 		return
 	}
-	rf.incoming = nil
 	if len(in.data) != in.size || in.sum != in.checksum {
 		rf.dlog(tSnapshot, "snapshot through %d from S%d: %d bytes with checksum %08x, want %d and %08x: dropped",
 			in.index, in.leader, len(in.data), in.sum, in.size, in.checksum)
+		rf.incoming = nil
 		reply.Offset = 0
 		return
 	}
-	rf.installSnapshot(args, in.data)
+	// Written aside without rf.mu (the slow part), then installed under
+	// it if nothing overtook it meanwhile.
+	in.installing = true
+	rf.mu.Unlock()
+	staged := rf.persister.stageSnapshot(in.data)
+	rf.mu.Lock()
+	if rf.incoming != in || rf.killed() || rf.currentTerm != args.Term || args.LastIncludedIndex <= rf.commitIndex {
+		rf.persister.dropStaged(staged)
+		if rf.incoming == in {
+			rf.incoming = nil
+		}
+		reply.Term = rf.currentTerm
+		reply.Installed = !rf.killed() && args.LastIncludedIndex <= rf.commitIndex
+		return
+	}
+	rf.incoming = nil
+	rf.installSnapshot(args, in.data, staged)
 	reply.Installed = true
 }
 
 // installSnapshot makes data, the whole snapshot args names, this peer's
 // snapshot, and has the deliverer hand it to the service. Caller holds
 // rf.mu.
-func (rf *Raft) installSnapshot(args *InstallSnapshotArgs, data []byte) {
+func (rf *Raft) installSnapshot(args *InstallSnapshotArgs, data []byte, staged *stagedSnapshot) {
 	var cfg *Configuration
 	if rf.dial != nil {
 		c := args.Config.clone()
@@ -247,9 +294,6 @@ func (rf *Raft) installSnapshot(args *InstallSnapshotArgs, data []byte) {
 	}
 	rf.log.compact(args.LastIncludedIndex, args.LastIncludedTerm, cfg)
 	rf.refreshConfig(0)
-	if len(data) == 0 {
-		data = nil
-	}
 	rf.snapshot = data
 	rf.commitIndex = args.LastIncludedIndex
 	rf.pendingSnapshot = &ApplyMsg{
@@ -258,7 +302,7 @@ func (rf *Raft) installSnapshot(args *InstallSnapshotArgs, data []byte) {
 		SnapshotTerm:  args.LastIncludedTerm,
 		SnapshotIndex: args.LastIncludedIndex,
 	}
-	rf.persist()
+	rf.persistStaged(staged)
 	rf.dlog(tSnapshot, "installed snapshot through %d from S%d; log now (%d, %d]",
 		args.LastIncludedIndex, args.LeaderId, rf.log.snapshotIndex, rf.log.lastIndex())
 	rf.deliverCond.Broadcast()

@@ -303,3 +303,135 @@ func TestSnapshotOneTransferAtATime(t *testing.T) {
 		}
 	}
 }
+
+// stagingStorage is a Storage and SnapshotStager whose staging is slow, as
+// writing a big snapshot to disk is, and which counts what it was asked.
+type stagingStorage struct {
+	delay time.Duration
+
+	mu                      sync.Mutex
+	staged, savedStaged     int
+	keptSnapshot, fullSaves int // fullSaves: Saves after a staged one
+}
+
+func (s *stagingStorage) Save(raftstate, snapshot []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.savedStaged > 0 {
+		s.fullSaves++ // the snapshot written again
+	}
+	return nil
+}
+
+func (s *stagingStorage) Append(header []byte, keep int, tail []byte) error { return nil }
+
+func (s *stagingStorage) StageSnapshot(snapshot []byte) (any, error) {
+	time.Sleep(s.delay) // the slow write of the test
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.staged++
+	return s.staged, nil
+}
+
+func (s *stagingStorage) SaveStaged(raftstate []byte, staged any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if staged == nil {
+		s.keptSnapshot++
+	} else {
+		s.savedStaged++
+	}
+	return nil
+}
+
+func (s *stagingStorage) DropStaged(any) {}
+
+// Writing a snapshot to disk does not hold the peer's lock: while the
+// leader's storage takes a second and a half to stage it, the leader
+// answers GetState at once, heartbeats flow (nobody's term moves) and new
+// entries commit; afterwards the snapshot is saved staged, and later saves
+// keep it instead of writing it again.
+func TestSnapshotWriteDoesNotStopHeartbeats(t *testing.T) {
+	const n = 3
+	link := &slowLink{servers: make([]*labrpc.Server, n), slow: -1, cut: map[int]bool{}}
+	rafts := make([]*Raft, n)
+	stores := make([]*stagingStorage, n)
+	applied := make([]chan ApplyMsg, n)
+	for i := range n {
+		var ends []*labrpc.ClientEnd
+		for j := range n {
+			ends = append(ends, labrpc.MakeRemoteEnd(slowEnd{link, i, j}))
+		}
+		applied[i] = make(chan ApplyMsg, 1000)
+		stores[i] = &stagingStorage{delay: 1500 * time.Millisecond}
+		rafts[i] = Make(ends, i, NewPersister(stores[i], nil, nil, nil), applied[i])
+		link.servers[i] = labrpc.MakeServer()
+		link.servers[i].AddService(labrpc.MakeService(rafts[i]))
+	}
+	t.Cleanup(func() {
+		for _, rf := range rafts {
+			rf.Kill()
+		}
+	})
+	var ld int
+	pollUntil(t, 10*time.Second, "a leader", func() bool {
+		for i := range n {
+			if _, ok := rafts[i].GetState(); ok {
+				ld = i
+				return true
+			}
+		}
+		return false
+	})
+	term, _ := rafts[ld].GetState()
+	rafts[ld].Start(1)
+	if m := <-applied[ld]; m.CommandIndex != 1 {
+		t.Fatalf("S%d applied %+v, want index 1", ld, m)
+	}
+	done := make(chan struct{})
+	go func() {
+		rafts[ld].Snapshot(1, []byte("snapshot through 1"))
+		close(done)
+	}()
+	t0 := time.Now()
+	for k := 2; time.Since(t0) < time.Second; k++ {
+		c0 := time.Now()
+		if _, _, ok := rafts[ld].Start(k); !ok {
+			t.Fatalf("S%d lost leadership while its snapshot was written", ld)
+		}
+		if d := time.Since(c0); d > 50*time.Millisecond {
+			t.Fatalf("Start took %v while the snapshot was written: the lock is held", d)
+		}
+		select {
+		case m := <-applied[ld]:
+			if m.CommandIndex != k {
+				t.Fatalf("S%d applied %+v, want index %d", ld, m, k)
+			}
+		case <-time.After(time.Second):
+			t.Fatalf("index %d did not commit within a second while the snapshot was written", k)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	<-done
+	for i, rf := range rafts {
+		if tm, _ := rf.GetState(); tm != term {
+			t.Errorf("S%d in term %d after the snapshot was written, want %d", i, tm, term)
+		}
+	}
+	rafts[ld].Start("after")
+	pollUntil(t, 5*time.Second, "a save after the snapshot", func() bool {
+		s := stores[ld]
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.savedStaged == 1
+	})
+	if st := rafts[ld].Status(); st.SnapshotIndex != 1 {
+		t.Errorf("S%d snapshot index %d, want 1", ld, st.SnapshotIndex)
+	}
+	s := stores[ld]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.staged != 1 || s.savedStaged != 1 || s.fullSaves != 0 {
+		t.Errorf("S%d's storage: %d staged, %d saved staged, %d full saves after; want 1, 1, 0", ld, s.staged, s.savedStaged, s.fullSaves)
+	}
+}

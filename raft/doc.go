@@ -109,7 +109,7 @@
 //	roles.go        role and term changes, and the gates every request and reply passes
 //	election.go     the ticker, pre-votes and elections, RequestVote (§5.2, §5.4.1, §9.6)
 //	replication.go  per-follower progress, replicators, AppendEntries, commitment (§5.3, §5.4.2)
-//	snapshot.go     Snapshot, InstallSnapshot (§7)
+//	snapshot.go     Snapshot, InstallSnapshot in chunks (§7, Figure 13)
 //	deliver.go      the deliverer: the only sender on applyCh
 //	persist.go      what is persisted and how: the formats, the incremental encoder, restore
 //	status.go       Status, a read-only copy of a peer's state for operators
@@ -236,11 +236,17 @@
 //   - replicator (one per other peer) waits on replicateCond until needsSend:
 //     a heartbeat is due, or, with no RPC awaited, its follower lacks entries
 //     or the latest commitIndex. It then sends the missing entries (up to
-//     maxBatch) in one
-//     AppendEntries (or the snapshot, if they were compacted away) from a new
-//     goroutine, so a slow RPC never blocks the next heartbeat. Start, a
-//     commit advance, a reply and a rejection all broadcast replicateCond, so
-//     a new command leaves at once and followers learn of a commit at once.
+//     maxBatch, and up to maxMsgBytes, 1 MiB, of their encoding, but always
+//     at least one) in one AppendEntries from a new goroutine, so a slow
+//     RPC never blocks the next heartbeat. If the follower needs entries
+//     that were compacted away, it starts a snapshot transfer instead (one
+//     per follower at a time), and sends only heartbeats until it ends.
+//     Start, a commit advance, a reply and a rejection all broadcast
+//     replicateCond, so a new command leaves at once and followers learn of
+//     a commit at once.
+//   - sendSnapshot (one per snapshot transfer) sends the snapshot in chunks
+//     of 1 MiB, each awaited (for at most chunkTimeout, then sent again),
+//     until the follower installed it or this peer no longer leads.
 //   - deliverer (one) waits on deliverCond until commitIndex >
 //     lastDispatched or an installed snapshot awaits delivery, copies the
 //     messages under the lock and sends them on applyCh without it.
@@ -251,6 +257,30 @@
 // labrpc's Cleanup makes that immediate.
 //
 // # Replication details
+//
+// Snapshots of any size (Figure 13): the leader sends its snapshot in
+// chunks (offset, data, done, with the whole snapshot's size and CRC-32C in
+// every chunk), one RPC at a time per follower. The follower collects them
+// in order (a chunk at offset 0 starts afresh; any other chunk is taken
+// only at the offset where what it holds ends, and the reply says which
+// offset it wants), and installs the snapshot only after the last chunk,
+// when length and checksum match. A new leader, or a restarted follower,
+// starts the transfer again from offset 0. Neither side holds more than
+// the snapshot and a chunk; the transport's frame limit does not bound the
+// state. While a transfer runs, heartbeats carry no snapshot.
+//
+// Writing a snapshot: Snapshot (from the service) and a follower's install
+// copy the bytes and have the Persister stage them (written and synced
+// aside by a Storage that is a SnapshotStager) without rf.mu, then compact
+// and save the state with the staged snapshot under it: heartbeats and
+// votes go on while a big snapshot is written. A save that keeps the
+// snapshot does not write it again.
+//
+// Leaders known: every peer records the leader of its term it last heard
+// from (Status.Leader, Leader()); a leader that removes itself tells the
+// others that the change committed (an AppendEntries they accept with that
+// commit index, or leaderLease) before it steps down, refusing new entries
+// meanwhile.
 //
 // Fast backup: a rejecting follower returns XTerm (the term of its
 // conflicting entry), XIndex (the first index it holds with that term) and

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"raftlab/internal/bugs"
 	"raftlab/labrpc"
 )
 
@@ -113,6 +114,9 @@ func (rf *Raft) sendSnapshot(peer int, pr *progress, end *labrpc.ClientEnd, term
 		rf.mu.Unlock()
 
 		n := min(int(snapshotChunk.Load()), len(s.data)-offset)
+		if bugs.On(bugs.SnapshotBeforeLastChunk) {
+			n = min(256, len(s.data)-offset) // the deliberate bug's many small chunks
+		}
 		args := InstallSnapshotArgs{
 			Term:              term,
 			LeaderId:          rf.me,
@@ -253,10 +257,11 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	in.data = append(in.data, args.Data...)
 	in.sum = crc32.Update(in.sum, castagnoli, args.Data)
 	reply.Offset = len(in.data)
-	if !args.Done {
+	early := bugs.On(bugs.SnapshotBeforeLastChunk) // the deliberate bug (internal/bugs): install what is held
+	if !args.Done && !early {
 		return
 	}
-	if len(in.data) != in.size || in.sum != in.checksum {
+	if !early && (len(in.data) != in.size || in.sum != in.checksum) {
 		rf.dlog(tSnapshot, "snapshot through %d from S%d: %d bytes with checksum %08x, want %d and %08x: dropped",
 			in.index, in.leader, len(in.data), in.sum, in.size, in.checksum)
 		rf.incoming = nil

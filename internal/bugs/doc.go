@@ -20,6 +20,11 @@
 //   - snapshot-without-duplicates (kvraft): a snapshot leaves out the
 //     table of each client's last request, so a server restored from one
 //     applies a retried request a second time.
+//   - snapshot-before-last-chunk (raft): a follower installs a leader's
+//     snapshot as soon as its first chunk arrives, with the bytes it holds,
+//     instead of once the last chunk arrived and the checksum matched (and
+//     leaders send chunks of 256 bytes, so that every snapshot has many):
+//     the service is handed a snapshot cut short.
 package bugs
 
 // The bugs' names, as $RAFTLAB_BUGS takes them.
@@ -27,10 +32,11 @@ const (
 	AckBeforeFsync            = "ack-before-fsync"
 	StaleRead                 = "stale-read"
 	SnapshotWithoutDuplicates = "snapshot-without-duplicates"
+	SnapshotBeforeLastChunk   = "snapshot-before-last-chunk"
 )
 
 // Names lists every bug.
-var Names = []string{AckBeforeFsync, StaleRead, SnapshotWithoutDuplicates}
+var Names = []string{AckBeforeFsync, StaleRead, SnapshotWithoutDuplicates, SnapshotBeforeLastChunk}
 
 // Tag is the build tag that compiles the switch in.
 const Tag = "raftlab_bugs"

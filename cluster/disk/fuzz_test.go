@@ -16,8 +16,8 @@ type fuzzHistory struct {
 	files    map[string]string // every file of the store but the wal
 	wal      []byte
 	snapshot []byte
-	states    [][]byte // states[i]: after the first i appends
-	offs      []int    // where each record starts, and the wal's end
+	states   [][]byte // states[i]: after the first i appends
+	offs     []int    // where each record starts, and the wal's end
 	// ordered: the wal's format numbers and chains its records, so that
 	// nothing but a prefix of the appends can be read back. The first
 	// format cannot see a whole record left out or moved.

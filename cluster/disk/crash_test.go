@@ -261,9 +261,8 @@ func TestNamedSnapshotMissingOrDamagedStopsOpen(t *testing.T) {
 	// Another snapshot of the same number and length, whole in itself.
 	other := bytes.Clone(snap)
 	other[0] = 'A'
-	header := encodeSnapHeader(1, len(other))
-	sum := snapSum(header, other)
-	file := append(append(header, other...), byte(sum>>24), byte(sum>>16), byte(sum>>8), byte(sum))
+	header, trailer, _ := encodeSnapFile(1, other)
+	file := append(append(header, other...), trailer...)
 	try("another snapshot in its place", file, int64(len(file)-4), "other than the base's")
 }
 

@@ -152,20 +152,18 @@ func parseSnapName(name string) (uint64, bool) {
 	return n, true
 }
 
-// encodeSnapHeader lays out the start of snapshot file n, holding a
-// snapshot of length bytes: magic, n, length. The snapshot follows, then
-// the checksum of all before it (snapSum).
-func encodeSnapHeader(n uint64, length int) []byte {
-	b := make([]byte, 0, snapHeaderSize)
-	b = append(b, snapMagic[:]...)
-	b = binary.BigEndian.AppendUint64(b, n)
-	return binary.BigEndian.AppendUint64(b, uint64(length))
-}
-
-// snapSum is the checksum at the end of a snapshot file: of its header
-// and the snapshot, without copying the snapshot to put them together.
-func snapSum(header, snapshot []byte) uint32 {
-	return crc32.Update(checksum(header), castagnoli, snapshot)
+// encodeSnapFile lays out snapshot file n around snapshot, without
+// copying it (it may be hundreds of MB): the header before it (magic, n,
+// the snapshot's length) and the trailer after it (the checksum of the
+// header and the snapshot), and returns that checksum, which the base
+// names the file by.
+func encodeSnapFile(n uint64, snapshot []byte) (header, trailer []byte, sum uint32) {
+	header = make([]byte, 0, snapHeaderSize)
+	header = append(header, snapMagic[:]...)
+	header = binary.BigEndian.AppendUint64(header, n)
+	header = binary.BigEndian.AppendUint64(header, uint64(len(snapshot)))
+	sum = crc32.Update(checksum(header), castagnoli, snapshot)
+	return header, binary.BigEndian.AppendUint32(nil, sum), sum
 }
 
 // decodeSnapshot checks the bytes of a snapshot file against ref, the

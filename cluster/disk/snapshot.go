@@ -46,12 +46,12 @@ func (s *Store) StageSnapshot(snapshot []byte) (staged any, err error) {
 	s.nextSnap++
 	s.mu.Unlock()
 	name := snapName(n)
-	header := encodeSnapHeader(n, len(snapshot))
-	sum := snapSum(header, snapshot)
-	trailer := []byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)}
+	header, trailer, sum := encodeSnapFile(n, snapshot)
 	if err := s.writeAside(name, header, snapshot, trailer); err != nil {
-		// Whatever is left, nothing names it: Open removes it too.
+		// Nothing names the file (it has a number of its own), whether or
+		// not it reached its place; if it stays, Open removes it.
 		os.Remove(s.path(name + tmpExt))
+		os.Remove(s.path(name))
 		return nil, fmt.Errorf("disk: staging a snapshot of %d bytes: %w", len(snapshot), err)
 	}
 	st.snap = snapRef{n: n, length: uint64(len(snapshot)), sum: sum}

@@ -168,9 +168,9 @@ func (s *Store) Save(raftstate, snapshot []byte) error {
 }
 
 // saveBase writes the state and the snapshot reference snap: a new base of
-// the next generation, written aside and renamed into place, then an empty
-// wal of that generation; then removes the snapshot file the old base
-// named, if snap names another.
+// the next generation, written aside and renamed into place; then it
+// removes the snapshot file the old base named, if snap names another, and
+// writes an empty wal of that generation in the same way.
 func (s *Store) saveBase(raftstate []byte, snap snapRef) error {
 	gen := s.gen + 1
 	b := encodeBase(gen, raftstate, snap)

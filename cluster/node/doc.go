@@ -30,7 +30,12 @@
 // (Peers[ID] by default); then serves HTTP on
 // Config.HTTP (port 0 picks one: HTTPAddr says which). kvraft snapshots
 // when the persisted Raft state passes MaxRaftState (DefaultMaxRaftState,
-// 1 MiB).
+// 1 MiB) and the log applied since the last snapshot is at least as large
+// as that snapshot (kvraft's SnapshotInProportion): a snapshot rewrites
+// the whole state, so it waits until the writes since the last one add up
+// to as much, and the cost of a write stays its own bytes (twice over at
+// most) however large the state grows. The log on disk so stays below
+// about the state's size (or MaxRaftState, if larger).
 //
 // Close stops, in order: the HTTP server (requests in progress get their
 // answer, or 503), the requests' RPCs, the kvraft server and Raft peer

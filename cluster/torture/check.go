@@ -20,7 +20,7 @@ const (
 type writeLoss struct {
 	lost    []*op    // acknowledged writes missing from their key's final value, by time acknowledged
 	twice   []string // tokens found more than once: a write applied twice
-	phantom []string // tokens no client ever wrote
+	phantom []string // tokens no client ever wrote, and damaged big values read
 	missing []string // keys whose final read did not come back
 }
 
@@ -44,7 +44,10 @@ func (l writeLoss) ok() bool {
 // took effect last (if any put did), then the appends after it. An
 // acknowledged write called after that put returned (after the start, if
 // no put took effect) must have come after it, so its token must be in
-// the value. A token may appear once, and only if a client wrote it.
+// the value. A token may appear once, and only if a client wrote it. A big
+// value any get read damaged (not the bytes its token and size make) is a
+// value no client wrote too: a final read's shows up among its tokens,
+// another read's is said with the read.
 func checkWrites(ops []op, keys int) writeLoss {
 	var l writeLoss
 	final := map[string]*op{}
@@ -56,6 +59,8 @@ func checkWrites(ops []op, keys int) writeLoss {
 			final[o.key] = o
 		case o.kind != linearizability.KvGet:
 			writes[o.value] = o
+		case o.damaged != "":
+			l.phantom = append(l.phantom, fmt.Sprintf("%s in key %s, read at %s from node %d", o.damaged, o.key, seconds(o.ret), o.node))
 		}
 	}
 	for k := range keys {

@@ -55,6 +55,14 @@ type Config struct {
 	// -max-raft-state); 0 means DefaultMaxRaftState, small so that
 	// snapshots and their installation happen under the faults.
 	MaxRaftState int
+	// MaxValue, if set (MinMaxValue to MaxMaxValue), makes every put's
+	// value a big one of 1 to MaxValue bytes, each size drawn by the
+	// client's seeded generator: the put's token, its size, and filler
+	// derived from the token (values.go), every read checked whole as it
+	// arrives. Appends still write their token alone, so a key's value is
+	// at most MaxValue bytes plus the tokens of the appends after its
+	// last put. 0: every value is its token.
+	MaxValue int
 	// CheckTimeout bounds the linearizability check; 0 means
 	// DefaultCheckTimeout. A check that runs out is no pass.
 	CheckTimeout time.Duration
@@ -118,6 +126,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("rate %v: want 0 (no limit) or more", c.Rate)
 	case c.MaxRaftState < -1:
 		return c, fmt.Errorf("max raft state %d: want -1, 0 or a size", c.MaxRaftState)
+	case c.MaxValue != 0 && (c.MaxValue < MinMaxValue || c.MaxValue > MaxMaxValue):
+		return c, fmt.Errorf("max value %d: want 0 (tokens only) or %d to %d bytes", c.MaxValue, MinMaxValue, MaxMaxValue)
 	case c.CheckTimeout < 0:
 		return c, fmt.Errorf("check timeout %v: want 0 (the default) or more", c.CheckTimeout)
 	}

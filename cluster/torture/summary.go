@@ -59,6 +59,9 @@ func (r *report) summary() string {
 	}
 	line("operations", "%d ok (%d get, %d put, %d append), %d unknown outcome; %.1f ok/s; then %d final reads",
 		ok, okBy[linearizability.KvGet], okBy[linearizability.KvPut], okBy[linearizability.KvAppend], unknown, rate, cfg.Keys)
+	if cfg.MaxValue > 0 {
+		line("values", "%s", r.bigValues())
+	}
 	slices.Sort(lat)
 	pct := func(p float64) string {
 		if len(lat) == 0 {
@@ -105,6 +108,31 @@ func (r *report) summary() string {
 		line("data", "%s (node-N.log: each member's log)", r.cfg.Dir)
 	}
 	return b.String()
+}
+
+// bigValues says how many bytes the big values moved: the acknowledged
+// puts' values, and what the gets read (final reads included), each read
+// checked whole.
+func (r *report) bigValues() string {
+	var puts, written, read int
+	for _, o := range r.ops {
+		switch {
+		case o.unknown:
+		case o.kind == linearizability.KvPut:
+			puts++
+			written += o.size
+		case o.kind == linearizability.KvGet:
+			read += o.size
+		}
+	}
+	perSecond := func(n int) string {
+		if r.workEnd <= 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", float64(n)/1e6/r.workEnd.Seconds())
+	}
+	return fmt.Sprintf("puts of 1 to %d bytes: %d acknowledged, %.1f MB (%s MB/s); gets read %.1f MB (%s MB/s), every byte checked",
+		r.cfg.MaxValue, puts, float64(written)/1e6, perSecond(written), float64(read)/1e6, perSecond(read))
 }
 
 // changes counts the membership changes made and failed.
@@ -197,6 +225,9 @@ func (r *report) replay() string {
 	}
 	if c.MaxRaftState != DefaultMaxRaftState {
 		s += fmt.Sprintf(" -max-raft-state %d", c.MaxRaftState)
+	}
+	if c.MaxValue > 0 {
+		s += fmt.Sprintf(" -max-value %d", c.MaxValue)
 	}
 	return s
 }

@@ -54,8 +54,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.Logf("torture: %d nodes in %s (HTTP %s), %d clients, %d keys, %v, seed %d, faults %s",
-		cfg.Nodes, cfg.Dir, strings.Join(m.http[:cfg.Nodes], " "), cfg.Clients, cfg.Keys, cfg.Duration, cfg.Seed, faultList(cfg.Faults))
+	values := ""
+	if cfg.MaxValue > 0 {
+		values = fmt.Sprintf(", puts of up to %d bytes", cfg.MaxValue)
+	}
+	cfg.Logf("torture: %d nodes in %s (HTTP %s), %d clients, %d keys, %v, seed %d, faults %s%s",
+		cfg.Nodes, cfg.Dir, strings.Join(m.http[:cfg.Nodes], " "), cfg.Clients, cfg.Keys, cfg.Duration, cfg.Seed, faultList(cfg.Faults), values)
 	if err := m.startAll(); err != nil {
 		m.stopAll()
 		return nil, err
@@ -102,23 +106,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg.Logf("torture: cluster stopped; checking %d operations", len(wl.hist.all()))
 
 	ops := wl.hist.all()
-	loss := checkWrites(ops, cfg.Keys)
-	verdict, info, took := checkHistory(ops, cfg.CheckTimeout)
-	res.Verdict = verdict
 	if !served {
 		res.Reasons = append(res.Reasons, fmt.Sprintf("the healed cluster did not answer every final read within %v", finalWait))
 	}
-	if verdict != Linearizable {
-		res.Reasons = append(res.Reasons, "the history is "+verdict+brokenAt(info))
-	}
-	for _, what := range []struct {
-		list []string
-		name string
-	}{{loss.lostLines(), "acknowledged writes lost"}, {loss.twice, "writes applied twice"}, {loss.phantom, "values no client wrote"}} {
-		if len(what.list) > 0 {
-			res.Reasons = append(res.Reasons, fmt.Sprintf("%d %s, first: %s", len(what.list), what.name, what.list[0]))
-		}
-	}
+	j := judge(ops, cfg)
+	res.Verdict = j.verdict
+	res.Reasons = append(res.Reasons, j.reasons...)
 	exits := m.exits()
 	res.Reasons = append(res.Reasons, exits...)
 	doubles := mon.doubleLeaders()
@@ -128,7 +121,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.Pass = len(res.Reasons) == 0
 
 	rep := &report{cfg: cfg, res: res, ops: ops, workEnd: workEnd, faults: nem.injected(), mon: mon, m: m,
-		loss: loss, info: info, checkTook: took, torn: countTorn(m), keepDir: !res.Pass || !temp}
+		loss: j.loss, info: j.info, checkTook: j.took, torn: countTorn(m), keepDir: !res.Pass || !temp}
 	res.Summary = rep.summary()
 	if cfg.Out != "" {
 		path, err := rep.write(filepath.Join(cfg.Out, "report.html"))
@@ -141,6 +134,34 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		os.RemoveAll(cfg.Dir)
 	}
 	return res, nil
+}
+
+// judgement is what the checks of a history found.
+type judgement struct {
+	loss    writeLoss
+	verdict string
+	info    linearizability.LinearizationInfo
+	took    time.Duration // by the linearizability check
+	reasons []string      // why the history fails the run, one line each
+}
+
+// judge checks a run's history: its writes against the final reads
+// (checkWrites), and its linearizability within cfg.CheckTimeout.
+func judge(ops []op, cfg Config) judgement {
+	j := judgement{loss: checkWrites(ops, cfg.Keys)}
+	j.verdict, j.info, j.took = checkHistory(ops, cfg.CheckTimeout)
+	if j.verdict != Linearizable {
+		j.reasons = append(j.reasons, "the history is "+j.verdict+brokenAt(j.info))
+	}
+	for _, what := range []struct {
+		list []string
+		name string
+	}{{j.loss.lostLines(), "acknowledged writes lost"}, {j.loss.twice, "writes applied twice"}, {j.loss.phantom, "values no client wrote"}} {
+		if len(what.list) > 0 {
+			j.reasons = append(j.reasons, fmt.Sprintf("%d %s, first: %s", len(what.list), what.name, what.list[0]))
+		}
+	}
+	return j
 }
 
 // brokenAt names the first key that failed the check and the operation

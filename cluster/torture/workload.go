@@ -1,6 +1,7 @@
 package torture
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -50,7 +51,8 @@ type op struct {
 	client int // the logical client (a new one after an unknown outcome)
 	kind   uint8
 	key    string
-	value  string // a put's or append's token
+	value  string // a put's or append's token ("token;"), or a big put's compact form ("token/size;")
+	size   int    // a write's value's bytes, or the bytes a get read
 	call   time.Duration
 	ret    time.Duration // when it returned; meaningless if unknown
 	// unknown: no answer within opBudget (timeouts, 503s). A write may
@@ -58,7 +60,8 @@ type op struct {
 	unknown bool
 	out     linearizability.KvDigest // a get's value
 	final   bool                     // a read of the end of the run
-	full    string                   // a final read's whole value
+	full    string                   // a final read's whole value (big values in compact form)
+	damaged string                   // a get's damaged big values (checkSegment), if any
 	node    int                      // the member that answered (or last tried)
 	resent  bool                     // sent again after its answer (resendShare)
 }
@@ -96,9 +99,10 @@ func (h *history) all() []op {
 type kvClient struct {
 	w      *workload
 	rng    *rand.Rand
-	client int   // logical client number, for the history
-	id     int64 // its Client-Id
-	seq    int64 // its last Request-Seq
+	client int    // logical client number, for the history
+	id     int64  // its Client-Id
+	seq    int64  // its last Request-Seq
+	seg    []byte // the segment of a read's value being checked (readValue)
 }
 
 // workload runs the clients.
@@ -190,21 +194,36 @@ func wait(ctx context.Context, d time.Duration) bool {
 func (c *kvClient) do(kind uint8, k string, final bool) op {
 	c.seq++
 	o := op{client: c.client, kind: kind, key: k, final: final}
+	var body []byte // a write's value
 	if kind != linearizability.KvGet {
-		o.value = strconv.FormatInt(int64(c.client), 36) + "." + strconv.FormatInt(c.seq, 36) + ";"
+		token := strconv.FormatInt(int64(c.client), 36) + "." + strconv.FormatInt(c.seq, 36)
+		if kind == linearizability.KvPut && c.w.cfg.MaxValue > 0 {
+			body, o.value = bigValue(token, 1+c.rng.IntN(c.w.cfg.MaxValue))
+		} else {
+			o.value = token + ";"
+			body = []byte(o.value)
+		}
+		o.size = len(body)
 	}
 	o.call = c.w.clock.since()
-	var v string
-	v, o.ret, o.node, o.unknown = c.send(kind, k, o.value, o.call)
+	var v readResult
+	v, o.ret, o.node, o.unknown = c.send(kind, k, body, o.call)
 	if kind == linearizability.KvGet && !o.unknown {
-		o.out = linearizability.DigestKvOutput(v)
+		o.out = linearizability.DigestKvOutput(v.compact)
+		o.size = v.n
 		if final {
-			o.full = v
+			o.full = v.compact
+		}
+		if len(v.damaged) > 0 {
+			o.damaged = v.damaged[0]
+			if len(v.damaged) > 1 {
+				o.damaged += fmt.Sprintf(" (and %d more damaged)", len(v.damaged)-1)
+			}
 		}
 	}
 	if kind != linearizability.KvGet && !o.unknown && !final && c.rng.Float64() < resendShare {
 		o.resent = true
-		c.resend(kind, k, o.value)
+		c.resend(kind, k, body)
 	}
 	c.w.hist.add(o)
 	if o.unknown {
@@ -218,20 +237,20 @@ func (c *kvClient) do(kind uint8, k string, final bool) op {
 // Exactly-once means the copy changes nothing, so the operation took
 // effect in [call, ret] as recorded, and a second application shows up as
 // a token read twice.
-func (c *kvClient) resend(kind uint8, k, value string) {
+func (c *kvClient) resend(kind uint8, k string, body []byte) {
 	time.Sleep(time.Duration(c.rng.Int64N(int64(resendWithin))))
-	c.send(kind, k, value, c.w.clock.since())
+	c.send(kind, k, body, c.w.clock.since())
 }
 
 // send sends one request, with c's Client-Id and current Request-Seq, to
 // random members until one answers or opBudget has passed since call. It
-// returns a get's value, when the answer came, the member that answered
+// returns a get's value (as readValue reads it), when the answer came, the member that answered
 // (or was tried last), and whether the outcome is unknown.
-func (c *kvClient) send(kind uint8, k, value string, call time.Duration) (v string, ret time.Duration, node int, unknown bool) {
+func (c *kvClient) send(kind uint8, k string, body []byte, call time.Duration) (v readResult, ret time.Duration, node int, unknown bool) {
 	for {
 		cur := c.w.m.reachable()
 		node = cur[c.rng.IntN(len(cur))]
-		v, err := c.attempt(node, kind, k, value)
+		v, err := c.attempt(node, kind, k, body)
 		if err == nil {
 			return v, c.w.clock.since(), node, false
 		}
@@ -241,10 +260,10 @@ func (c *kvClient) send(kind uint8, k, value string, call time.Duration) (v stri
 			// the API, not a fault. The outcome is unknown (a write may
 			// still have been applied by an earlier attempt).
 			c.w.cfg.Logf("torture: client %d: %v", c.client, err)
-			return "", 0, node, true
+			return readResult{}, 0, node, true
 		}
 		if c.w.clock.since()-call >= opBudget {
-			return "", 0, node, true
+			return readResult{}, 0, node, true
 		}
 		time.Sleep(retryPause)
 	}
@@ -253,38 +272,45 @@ func (c *kvClient) send(kind uint8, k, value string, call time.Duration) (v stri
 // badRequest is a 4xx answer other than a read's 404.
 type badRequest struct{ error }
 
-// attempt sends one request to member i: a get's value ("" for a key
-// never written), or an error for no answer or a 503.
-func (c *kvClient) attempt(i int, kind uint8, k, value string) (string, error) {
+// attempt sends one request to member i, a write's value in body: a
+// get's value (nothing for a key never written), or an error for no
+// answer or a 503.
+func (c *kvClient) attempt(i int, kind uint8, k string, body []byte) (readResult, error) {
 	method := map[uint8]string{linearizability.KvGet: http.MethodGet, linearizability.KvPut: http.MethodPut, linearizability.KvAppend: http.MethodPost}[kind]
-	var body io.Reader
+	var r io.Reader
 	if kind != linearizability.KvGet {
-		body = strings.NewReader(value)
+		r = bytes.NewReader(body)
 	}
-	req, err := http.NewRequest(method, c.w.m.url(i)+"/kv/"+k, body)
+	req, err := http.NewRequest(method, c.w.m.url(i)+"/kv/"+k, r)
 	if err != nil {
-		return "", badRequest{err}
+		return readResult{}, badRequest{err}
 	}
 	req.Header.Set("Client-Id", strconv.FormatInt(c.id, 10))
 	req.Header.Set("Request-Seq", strconv.FormatInt(c.seq, 10))
 	resp, err := c.w.http.Do(req)
 	if err != nil {
-		return "", err
+		return readResult{}, err
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	resp.Body.Close()
+	defer resp.Body.Close()
+	if kind == linearizability.KvGet && resp.StatusCode == http.StatusOK {
+		// Checked as it arrives: a big value is never held whole.
+		v, err := readValue(resp.Body, &c.seg)
+		if err != nil {
+			return readResult{}, fmt.Errorf("reading the answer of node %d: %w", i, err)
+		}
+		return v, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	switch {
 	case err != nil:
-		return "", fmt.Errorf("reading the answer of node %d: %w", i, err)
-	case kind == linearizability.KvGet && resp.StatusCode == http.StatusOK:
-		return string(b), nil
+		return readResult{}, fmt.Errorf("reading the answer of node %d: %w", i, err)
 	case kind == linearizability.KvGet && resp.StatusCode == http.StatusNotFound:
-		return "", nil
+		return readResult{}, nil
 	case kind != linearizability.KvGet && resp.StatusCode == http.StatusNoContent:
-		return "", nil
+		return readResult{}, nil
 	case resp.StatusCode/100 == 4:
-		return "", badRequest{fmt.Errorf("node %d answered %s: %s", i, resp.Status, strings.TrimSpace(string(b)))}
+		return readResult{}, badRequest{fmt.Errorf("node %d answered %s: %s", i, resp.Status, strings.TrimSpace(string(b)))}
 	default:
-		return "", fmt.Errorf("node %d answered %s: %s", i, resp.Status, strings.TrimSpace(string(b)))
+		return readResult{}, fmt.Errorf("node %d answered %s: %s", i, resp.Status, strings.TrimSpace(string(b)))
 	}
 }

@@ -30,9 +30,10 @@ func runTorture(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "torture-report", "directory the HTML report (report.html) is written to")
 	allKeys := fs.Bool("all-keys", false, "draw every key's history in the report, not only the keys that failed")
 	maxState := fs.Int("max-raft-state", 0, fmt.Sprintf("each node's snapshot threshold in bytes; 0 means %d (small, so snapshots happen under faults)", torture.DefaultMaxRaftState))
+	maxValue := fs.Int("max-value", 0, fmt.Sprintf("if set (%d to %d), each put writes a value of 1 to this many bytes (size drawn by the seed): its token, its size, and filler derived from the token, every read checked whole as it arrives; appends still write only their token, so a key holds at most this plus its appends' tokens. 0: every value is its token", torture.MinMaxValue, torture.MaxMaxValue))
 	checkTimeout := fs.Duration("check-timeout", torture.DefaultCheckTimeout, "time limit of the linearizability check (a check that runs out is not a pass)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults kill,partition,pause,slow,disk,membership] [-o DIR] [flags]")
+		fmt.Fprintln(fs.Output(), "usage: raftlab torture [-n 3] [-clients 10] [-keys 8] [-duration 60s] [-seed S] [-faults kill,partition,pause,slow,disk,membership] [-max-value BYTES] [-o DIR] [flags]")
 		fmt.Fprintln(fs.Output(), "Starts a local cluster of node processes, runs clients against it while injecting faults, then checks the history for linearizability and lost writes. Exit status 0: passed; 1: a violation, a lost write, a check that ran out of time, or a run that could not be made; 2: bad usage.")
 		fs.PrintDefaults()
 	}
@@ -56,7 +57,7 @@ func runTorture(args []string, stdout, stderr io.Writer) error {
 	cfg := torture.Config{
 		Binary: self, Nodes: *n, Clients: *clients, Keys: *keys, Duration: *duration, Seed: *seed,
 		Faults: kinds, MaxDown: *maxDown, Rate: *rate, Dir: *dir, Out: *out, AllKeys: *allKeys,
-		MaxRaftState: *maxState, CheckTimeout: *checkTimeout,
+		MaxRaftState: *maxState, MaxValue: *maxValue, CheckTimeout: *checkTimeout,
 		Logf: log.New(stderr, "", log.LstdFlags|log.Lmicroseconds).Printf,
 	}
 	if err := torture.Check(cfg); err != nil {

@@ -132,14 +132,19 @@ func TestParseFaultsAndCheck(t *testing.T) {
 		t.Fatalf("kill,fire: %v", err)
 	}
 	good := Config{Binary: "raftlab", Nodes: 3, Clients: 1, Keys: 1, Duration: time.Second}
-	if err := Check(good); err != nil {
-		t.Fatal(err)
+	for _, v := range []int{0, MinMaxValue, 1_000_000, MaxMaxValue} {
+		c := good
+		c.MaxValue = v
+		if err := Check(c); err != nil {
+			t.Fatalf("max value %d: %v", v, err)
+		}
 	}
 	for _, bad := range []func(*Config){
 		func(c *Config) { c.Binary = "" }, func(c *Config) { c.Nodes = 2 }, func(c *Config) { c.Nodes = 10 },
 		func(c *Config) { c.Clients = 0 }, func(c *Config) { c.Keys = 0 }, func(c *Config) { c.Duration = 0 },
 		func(c *Config) { c.MaxDown = 4 }, func(c *Config) { c.Rate = -1 }, func(c *Config) { c.Faults = []string{"fire"} },
 		func(c *Config) { c.MaxRaftState = -2 }, func(c *Config) { c.CheckTimeout = -1 },
+		func(c *Config) { c.MaxValue = -1 }, func(c *Config) { c.MaxValue = MinMaxValue - 1 }, func(c *Config) { c.MaxValue = MaxMaxValue + 1 },
 	} {
 		c := good
 		bad(&c)

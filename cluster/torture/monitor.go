@@ -43,6 +43,8 @@ type monitor struct {
 	current int                  // the leader in the highest term seen leading, or -1
 	curTerm int
 	maxTerm int
+
+	snaps *snapWatch // set before run in a run with big values; sees every /status
 }
 
 func newMonitor(m *members, clk *clock) *monitor {
@@ -89,6 +91,8 @@ func (mo *monitor) sample(ctx context.Context, id int) {
 		if errors.As(err, &op) && errors.Is(err, syscall.ECONNREFUSED) {
 			role = roleDown
 		}
+	} else if mo.snaps != nil {
+		mo.snaps.status(id, st)
 	}
 	mo.mu.Lock()
 	defer mo.mu.Unlock()

@@ -18,6 +18,7 @@ type report struct {
 	workEnd   time.Duration
 	faults    []fault
 	mon       *monitor
+	snaps     *snapWatch // in a run with big values
 	m         *members
 	loss      writeLoss
 	info      linearizability.LinearizationInfo
@@ -80,6 +81,9 @@ func (r *report) summary() string {
 	leaders := "at most one leader in each term"
 	if d := r.mon.doubleLeaders(); len(d) > 0 {
 		leaders = "TWO LEADERS IN ONE TERM: " + strings.Join(d, "; ")
+	}
+	if r.snaps != nil {
+		line("snapshots", "%s", r.snaps.summary())
 	}
 	line("elections", "%d terms seen with a leader (highest term %d); %s", r.mon.elections(), maxTerm, leaders)
 	resent := 0

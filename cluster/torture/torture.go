@@ -65,9 +65,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	mon := newMonitor(m, clk)
+	var snaps *snapWatch
+	if cfg.MaxValue > 0 {
+		snaps = newSnapWatch(m)
+		mon.snaps = snaps
+	}
 	monCtx, stopMon := context.WithCancel(context.Background())
 	monDone := make(chan struct{})
-	go func() { defer close(monDone); mon.run(monCtx) }()
+	go func() {
+		defer close(monDone)
+		var watch sync.WaitGroup
+		if snaps != nil {
+			watch.Go(func() { snaps.run(monCtx) })
+		}
+		mon.run(monCtx)
+		watch.Wait()
+	}()
 	stopCluster := func() {
 		stopMon()
 		<-monDone
@@ -120,7 +133,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Pass = len(res.Reasons) == 0
 
-	rep := &report{cfg: cfg, res: res, ops: ops, workEnd: workEnd, faults: nem.injected(), mon: mon, m: m,
+	rep := &report{cfg: cfg, res: res, ops: ops, workEnd: workEnd, faults: nem.injected(), mon: mon, snaps: snaps, m: m,
 		loss: j.loss, info: j.info, checkTook: j.took, torn: countTorn(m), keepDir: !res.Pass || !temp}
 	res.Summary = rep.summary()
 	if cfg.Out != "" {

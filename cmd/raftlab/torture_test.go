@@ -127,6 +127,42 @@ func TestTortureMembership(t *testing.T) {
 	}
 }
 
+// Big values (-max-value): puts of up to 1 MB over the small default
+// -max-raft-state (64 KiB), so snapshots (several chunks each) are taken and
+// installed under the faults; the run passes, the summary says what the
+// values and the snapshots did, and the replay line keeps the flag. A
+// -max-value out of bounds is bad usage.
+func TestTortureBigValues(t *testing.T) {
+	r := tortureProc(t, bin, nil, 3*time.Minute, "-duration", "20s", "-seed", "3", "-clients", "6", "-rate", "30",
+		"-max-value", "1000000", "-faults", "kill,partition,membership")
+	t.Logf("summary:\n%s", r.stdout)
+	if r.code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)values       puts of 1 to 1000000 bytes: [1-9]\d* acknowledged, [\d.]+ MB \([\d.]+ MB/s\); gets read [\d.]+ MB \([\d.]+ MB/s\), every byte checked`),
+		regexp.MustCompile(`snapshots    snapshot index seen moving up [1-9]\d* times`),
+		regexp.MustCompile(`verdict      PASS: linearizable, no acknowledged write lost`),
+		regexp.MustCompile(`0 lost, 0 applied twice, 0 values never written`),
+		regexp.MustCompile(`(?m)replay       raftlab torture .* -rate 30 -max-value 1000000$`),
+	} {
+		if !want.MatchString(r.stdout) {
+			t.Errorf("summary lacks %s", want)
+		}
+	}
+	if !strings.Contains(r.stderr, "puts of up to 1000000 bytes") {
+		t.Errorf("log lacks the value size")
+	}
+
+	cmd := exec.Command(bin, "torture", "-max-value", "10")
+	cmd.Env = childEnv()
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), "max value 10: want 0 (tokens only) or 64 to 1048576 bytes") {
+		t.Fatalf("-max-value 10: exit %v, output %q; want 2 and the bounds", err, out)
+	}
+}
+
 // bugBin is raftlab built with the deliberate bugs (internal/bugs), once.
 var bugBin = sync.OnceValues(func() (string, error) {
 	path := filepath.Join(filepath.Dir(bin), "raftlab-bugs")

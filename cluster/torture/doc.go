@@ -44,6 +44,30 @@
 // request, as a client that lost the answer retries: exactly-once says the
 // copy changes nothing.
 //
+// # Big values
+//
+// With Config.MaxValue (raftlab torture -max-value N, at most 1 MiB, a
+// node's largest body), every put writes a big value instead of its bare
+// token: 1 to N bytes, the size drawn by the client's seeded generator,
+// made of the token, its size, filler derived from the token, and the
+// separator ("token/size" then 'A'-'P' filler then ";", values.go), so
+// that the token and the size determine every byte. The history keeps
+// only "token/size;" for it. A read's value is checked as it arrives, one
+// segment (up to a ';') in memory at a time: a big value whose length, end
+// or any filler byte is not what its header says is damage, and counts as
+// a value no client wrote, whichever read saw it, so the run fails; in the
+// history the damage stands as a value no write made, so the read cannot
+// be linearized either. Whole values become their "token/size;" form, and
+// as that form maps one to one to the bytes, every check below holds for
+// the bytes. Appends still write their bare token: a key's value is then
+// at most N bytes plus the tokens of the appends after its last put, so a
+// read stays bounded however long the run (a cap of this kind is needed,
+// as appends of big values would grow a key without end). The summary
+// adds the bytes written and read, and what the snapshots did: how often
+// the members' snapshot index moved (sampled with /status), and the
+// InstallSnapshot chunks leaders sent (asked of each member's /messages
+// every 2 s, only in such a run).
+//
 // # The nemesis
 //
 // One fault at a time, drawn from Config.Faults by a generator seeded
@@ -92,17 +116,18 @@
 //     of the put that took effect last, if any, then the appends after
 //     it, so every acknowledged write called after that put returned must
 //     be in it; no token appears twice (a write applied twice) or without
-//     a write that made it;
+//     a write that made it; no read returned a damaged big value;
 //   - every key's final read was answered;
 //   - no member exited by itself (a panic, a refused start);
 //   - the monitor never saw two leaders in one term.
 //
 // # The report
 //
-// Result.Summary is a few lines: operations ok and unknown, ok/s, latency
+// Result.Summary is a few lines: operations ok and unknown, ok/s, the
+// bytes of big values written and read (with MaxValue), latency
 // percentiles, faults by kind, membership changes (members added,
 // removed, changes failed, the configuration at the end) when that fault
-// is on, elections, writes, the check, the verdict
+// is on, snapshots (with MaxValue), elections, writes, the check, the verdict
 // with each finding, and the command line that replays the seed. With
 // Config.Out, report.html there is one self-contained page: the summary;
 // a band with one row for the faults, a row per member's role and term
@@ -116,6 +141,8 @@
 // Files: config.go (Config, fault kinds), torture.go (Run), cluster.go
 // (the member processes, their fault control, and the configuration as
 // the run changes it), workload.go (clients,
-// the history), nemesis.go, monitor.go, check.go (lost writes, the
-// history for the checker), summary.go, report.go (the HTML), clock.go.
+// the history), values.go (big values: made, read and checked),
+// nemesis.go, monitor.go, snapshots.go (what the snapshots did, with
+// MaxValue), check.go (lost writes, the history for the checker),
+// summary.go, report.go (the HTML), clock.go.
 package torture

@@ -15,8 +15,9 @@ const roundPause = 20 * time.Millisecond
 
 // Clerk is a client of the key/value service. Each operation keeps trying
 // until some server applies it, and is applied exactly once however often
-// it is retried (see do for a Clerk idle longer than SessionTimeout). A Clerk may be shared by goroutines; its operations are
-// then performed one at a time.
+// it is retried (do says what happens when a Clerk idle longer than
+// SessionTimeout finds its session expired). A Clerk may be shared by
+// goroutines; its operations are then performed one at a time.
 type Clerk struct {
 	mu       sync.Mutex
 	servers  []*labrpc.ClientEnd

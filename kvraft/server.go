@@ -33,6 +33,10 @@ type KVServer struct {
 	maxraftstate int // snapshot when the Raft state reaches this size; -1: never
 	dead         atomic.Int32
 	killCh       chan struct{} // closed by Kill
+	// How long a client session may stay idle, in log time: the package's
+	// sessionTimeout when the server started, given to every state
+	// machine it makes or restores.
+	sessionTimeout time.Duration
 
 	// Guarded by mu.
 	sm      *stateMachine
@@ -105,21 +109,22 @@ func StartKVMember(me int, persister *raft.Persister, maxraftstate int, opts raf
 func start(me int, persister *raft.Persister, maxraftstate int, makeRaft func(chan raft.ApplyMsg) *raft.Raft) *KVServer {
 	labgob.Register(Op{})
 	kv := &KVServer{
-		me:           me,
-		persister:    persister,
-		maxraftstate: maxraftstate,
-		applyCh:      make(chan raft.ApplyMsg, 64),
-		killCh:       make(chan struct{}),
-		waiters:      map[int]*waiter{},
+		me:             me,
+		persister:      persister,
+		maxraftstate:   maxraftstate,
+		sessionTimeout: sessionTimeout,
+		applyCh:        make(chan raft.ApplyMsg, 64),
+		killCh:         make(chan struct{}),
+		waiters:        map[int]*waiter{},
 	}
-	sm, err := decodeStateMachine(persister.ReadSnapshot())
+	sm, err := decodeStateMachine(persister.ReadSnapshot(), kv.sessionTimeout)
 	if err != nil {
 		// The snapshot and the Raft state are saved together; if one is
 		// unreadable, this replica must not serve. Raft itself refuses to
 		// run on corrupt state; the service refuses on a corrupt snapshot.
 		// Its Raft peer exists (harnesses register it) but is killed at once.
 		fmt.Fprintf(os.Stderr, "kvraft: server %d cannot restore its snapshot, so it stays down: %v\n", me, err)
-		kv.sm = newStateMachine()
+		kv.sm = newStateMachine(kv.sessionTimeout)
 		kv.rf = makeRaft(kv.applyCh)
 		kv.Kill()
 		return kv
@@ -187,16 +192,24 @@ func (kv *KVServer) Delete(args *DeleteArgs, reply *DeleteReply) {
 // is clear it will not be applied here: another operation was applied at its
 // index, the leader lost its term, the request timed out, or the server was
 // killed. All of those answer ErrWrongLeader, and the Clerk tries elsewhere.
+//
+// A retry of the client's last applied request, or an older request, is
+// answered at once from the session table, by the rule apply follows. A
+// client without a session here goes through the log: only the log can
+// say whether its session expired or is merely not applied here yet.
 func (kv *KVServer) submit(op Op) (string, Err) {
 	kv.mu.Lock()
 	if kv.killed() {
 		kv.mu.Unlock()
 		return "", ErrWrongLeader
 	}
-	if last, dup := kv.sm.duplicate(op.ClientId, op.Seq); dup {
+	if value, err, ok := kv.sm.answered(op.ClientId, op.Seq); ok {
 		kv.mu.Unlock()
-		return last.Value, last.Err
+		return value, err
 	}
+	// The log's clock for session expiry: this leader's, as the entry is
+	// made (a follower's Start refuses the op anyway).
+	op.LeaderTime = time.Now().UnixNano()
 	// Start under kv.mu, so applyLoop cannot apply the index before the
 	// waiter is registered. Lock order: kv.mu, then Raft's own lock;
 	// Raft never calls into the server holding its lock.
@@ -334,7 +347,7 @@ func (kv *KVServer) installSnapshot(m raft.ApplyMsg) []answer {
 	if m.SnapshotIndex <= kv.sm.LastApplied {
 		return nil
 	}
-	sm, err := decodeStateMachine(m.Snapshot)
+	sm, err := decodeStateMachine(m.Snapshot, kv.sessionTimeout)
 	if err == nil && sm.LastApplied != m.SnapshotIndex {
 		err = fmt.Errorf("it ends at index %d", sm.LastApplied)
 	}

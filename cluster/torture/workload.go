@@ -244,8 +244,9 @@ func (c *kvClient) resend(kind uint8, k string, body []byte) {
 
 // send sends one request, with c's Client-Id and current Request-Seq, to
 // random members until one answers or opBudget has passed since call. It
-// returns a get's value (as readValue reads it), when the answer came, the member that answered
-// (or was tried last), and whether the outcome is unknown.
+// returns a get's value (as readValue reads it), when the answer came,
+// the member that answered (or was tried last), and whether the outcome
+// is unknown.
 func (c *kvClient) send(kind uint8, k string, body []byte, call time.Duration) (v readResult, ret time.Duration, node int, unknown bool) {
 	for {
 		cur := c.w.m.reachable()

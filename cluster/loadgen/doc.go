@@ -17,10 +17,10 @@
 // and end are kept (16 bytes per call; ten seconds at 20,000 calls/s is
 // 3.2 MB), so the percentiles are exact, not estimated from buckets. A
 // call that returns an error counts as an error of its kind and is kept
-// out of the latency figures. A call still
-// running when the time is up is waited for: counted if it succeeds, left
-// out if it fails (its context was cancelled by the end of the run, so
-// its failure says nothing of the service).
+// out of the latency figures. A call still running when the time is up is
+// waited for: counted if it succeeds, left out if it fails (its context
+// was cancelled by the end of the run, so its failure says nothing of the
+// service).
 //
 // Throughput is count / elapsed, where elapsed runs from the start of the
 // first call to the end of the last. Percentiles are nearest-rank.

@@ -51,7 +51,11 @@ func (l Leaders) LeaderChanges() int {
 // the same node or another, or lost.
 func (l Leaders) NewTerms() int { return l.LastTerm - l.FirstTerm }
 
-// String is one line for a report.
+// maxListed is how many terms String lists before it skips to the last.
+const maxListed = 10
+
+// String is one line for a report: the terms seen with their leaders, the
+// first maxListed and the last.
 func (l Leaders) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "leaders (GET /status of %d nodes every %v: %d rounds, %d unanswered): ", l.Nodes, l.Every, l.Rounds, l.Unanswered)
@@ -63,6 +67,12 @@ func (l Leaders) String() string {
 	default:
 		fmt.Fprintf(&b, "%d leader changes, %d new terms (%d to %d):", l.LeaderChanges(), l.NewTerms(), l.FirstTerm, l.LastTerm)
 		for i, tl := range l.Terms {
+			if i == maxListed && len(l.Terms) > maxListed+1 {
+				fmt.Fprintf(&b, ", %d more", len(l.Terms)-maxListed-1)
+				tl = l.Terms[len(l.Terms)-1]
+			} else if i > maxListed {
+				break
+			}
 			if i > 0 {
 				b.WriteByte(',')
 			}

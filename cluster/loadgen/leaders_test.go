@@ -49,6 +49,16 @@ func TestLeadersCountChanges(t *testing.T) {
 	if len(two.Terms) != 2 || two.LeaderChanges() != 1 {
 		t.Errorf("two leaders in term 7: %v", two.Terms)
 	}
+
+	// A long churn lists the first terms and the last.
+	var churn Leaders
+	for term := 1; term <= 30; term++ {
+		churn.note([]*statusHead{head(term, term%3)}, time.Duration(term)*time.Second)
+	}
+	s := churn.String()
+	if !strings.Contains(s, "29 new terms (1 to 30): term 1 node 1 at 1.0 s,") || !strings.Contains(s, "term 10 node 1 at 10.0 s, 19 more, term 30 node 0 at 30.0 s") || strings.Contains(s, "term 11 ") {
+		t.Errorf("String of 30 terms: %q", s)
+	}
 }
 
 // WatchLeaders polls every node until stopped; a steady cluster shows one

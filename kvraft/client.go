@@ -1,6 +1,7 @@
 package kvraft
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -14,8 +15,9 @@ const roundPause = 20 * time.Millisecond
 
 // Clerk is a client of the key/value service. Each operation keeps trying
 // until some server applies it, and is applied exactly once however often
-// it is retried. A Clerk may be shared by goroutines; its operations are
-// then performed one at a time.
+// it is retried (do says what happens when a Clerk idle longer than
+// SessionTimeout finds its session expired). A Clerk may be shared by
+// goroutines; its operations are then performed one at a time.
 type Clerk struct {
 	mu       sync.Mutex
 	servers  []*labrpc.ClientEnd
@@ -33,18 +35,13 @@ func MakeClerk(servers []*labrpc.ClientEnd) *Clerk {
 
 // Get returns the current value of key, or "" if it has none.
 func (ck *Clerk) Get(key string) string {
-	ck.mu.Lock()
-	defer ck.mu.Unlock()
-	ck.seq++
-	args := GetArgs{Key: key, ClientId: ck.clientId, Seq: ck.seq}
 	var value string
-	ck.call(func(end *labrpc.ClientEnd) bool {
+	ck.do(func(end *labrpc.ClientEnd, clientId, seq int64) (Err, bool) {
+		args := GetArgs{Key: key, ClientId: clientId, Seq: seq}
 		var reply GetReply
-		if !end.Call("KVServer.Get", &args, &reply) || reply.Err == ErrWrongLeader {
-			return false
-		}
+		ok := end.Call("KVServer.Get", &args, &reply)
 		value = reply.Value
-		return true
+		return reply.Err, ok
 	})
 	return value
 }
@@ -61,37 +58,56 @@ func (ck *Clerk) Append(key string, value string) {
 
 // Delete removes key: a Get then returns "", as for a key never written.
 func (ck *Clerk) Delete(key string) {
-	ck.mu.Lock()
-	defer ck.mu.Unlock()
-	ck.seq++
-	args := DeleteArgs{Key: key, ClientId: ck.clientId, Seq: ck.seq}
-	ck.call(func(end *labrpc.ClientEnd) bool {
+	ck.do(func(end *labrpc.ClientEnd, clientId, seq int64) (Err, bool) {
+		args := DeleteArgs{Key: key, ClientId: clientId, Seq: seq}
 		var reply DeleteReply
-		return end.Call("KVServer.Delete", &args, &reply) && reply.Err != ErrWrongLeader
+		ok := end.Call("KVServer.Delete", &args, &reply)
+		return reply.Err, ok
 	})
 }
 
 func (ck *Clerk) putAppend(key, value string, isAppend bool) {
-	ck.mu.Lock()
-	defer ck.mu.Unlock()
-	ck.seq++
-	args := PutAppendArgs{Key: key, Value: value, Append: isAppend, ClientId: ck.clientId, Seq: ck.seq}
-	ck.call(func(end *labrpc.ClientEnd) bool {
+	ck.do(func(end *labrpc.ClientEnd, clientId, seq int64) (Err, bool) {
+		args := PutAppendArgs{Key: key, Value: value, Append: isAppend, ClientId: clientId, Seq: seq}
 		var reply PutAppendReply
-		return end.Call("KVServer.PutAppend", &args, &reply) && reply.Err != ErrWrongLeader
+		ok := end.Call("KVServer.PutAppend", &args, &reply)
+		return reply.Err, ok
 	})
 }
 
-// call tries servers, starting with the last one that answered, until try
-// succeeds on one. Caller holds ck.mu.
-func (ck *Clerk) call(try func(*labrpc.ClientEnd) bool) {
+// do performs one request, numbered with the Clerk's next seq: send sends
+// it to a server as (clientId, seq) and returns the server's Err, and
+// whether an answer came at all. It tries servers, starting with the last
+// one that answered, until one answers other than ErrWrongLeader.
+//
+// ErrSessionExpired means the Clerk was idle longer than SessionTimeout:
+// the request was not applied in the expired session, and none of its
+// copies can be any more, so the Clerk starts a new session (a new client
+// id, from seq 1) and sends it again. (Only a Clerk that had been retrying
+// this very request for longer than SessionTimeout, with an earlier copy
+// applied and unanswered, could see it applied twice.) ErrStaleRequest,
+// or ErrSessionExpired to a seq 1, cannot answer a Clerk, which sends its
+// requests one at a time with rising seqs from 1: it panics.
+func (ck *Clerk) do(send func(end *labrpc.ClientEnd, clientId, seq int64) (Err, bool)) {
+	ck.mu.Lock()
+	defer ck.mu.Unlock()
+	ck.seq++
 	for {
-		for k := range ck.servers {
+		for k := 0; k < len(ck.servers); k++ {
 			s := (ck.leader + k) % len(ck.servers)
-			if try(ck.servers[s]) {
-				ck.leader = s
-				return
+			err, ok := send(ck.servers[s], ck.clientId, ck.seq)
+			switch {
+			case !ok || err == ErrWrongLeader:
+				continue
+			case err == ErrSessionExpired && ck.seq > 1:
+				ck.clientId, ck.seq = rand.Int64(), 1
+				k-- // the same server again, in the new session
+				continue
+			case err == ErrStaleRequest || err == ErrSessionExpired:
+				panic(fmt.Sprintf("kvraft: Clerk %d: server %d answered %s to request %d", ck.clientId, s, err, ck.seq))
 			}
+			ck.leader = s
+			return
 		}
 		time.Sleep(roundPause)
 	}

@@ -9,6 +9,17 @@ const (
 	OK             Err = "OK"
 	ErrNoKey       Err = "ErrNoKey"       // Get of a key that was never written; Value is ""
 	ErrWrongLeader Err = "ErrWrongLeader" // not the leader, lost leadership, or timed out: try another server
+
+	// ErrStaleRequest: Seq is below the client's last applied one, so the
+	// request is an old copy of an earlier request, not a retry of the
+	// last; it is not applied, and gets no other request's result.
+	ErrStaleRequest Err = "ErrStaleRequest"
+	// ErrSessionExpired: the client has no session and Seq is not 1, the
+	// first of a session: its session expired (idle longer than
+	// SessionTimeout), or its request 1 was never applied. The request is
+	// not applied; the client must start a new session, with a new
+	// ClientId and Seq 1.
+	ErrSessionExpired Err = "ErrSessionExpired"
 )
 
 // OpKind says what an operation does.
@@ -42,6 +53,12 @@ type Op struct {
 	Value    string // Put and Append
 	ClientId int64  // the Clerk that asked
 	Seq      int64  // its request number, from 1; requests of one Clerk are sequential
+
+	// LeaderTime is the wall clock, in Unix nanoseconds, of the leader that
+	// put the request in its log, read just before Start: the state
+	// machine's clock for session expiry comes from the log, never from a
+	// replica's own clock. 0 in entries written before sessions expired.
+	LeaderTime int64
 }
 
 // PutAppendArgs asks for a Put or an Append.

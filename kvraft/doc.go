@@ -22,6 +22,8 @@
 //	common.go        RPC arguments and replies, Err, the Op that travels the log
 //	statemachine.go  the replicated state: the store, the duplicate table,
 //	                 snapshot encoding; pure, with no locks or goroutines
+//	session.go       client sessions: the log clock, expiry, the rule for
+//	                 retries and stale requests
 //	server.go        KVServer: RPC handlers, applyLoop, snapshots
 //	client.go        Clerk
 //
@@ -36,12 +38,46 @@
 // there, or Raft's term or role changes, or a second passes, it answers
 // ErrWrongLeader and the Clerk tries elsewhere.
 //
-// Exactly once: the state machine remembers, per client, the last applied
-// sequence number and its result. A request at or below it is not applied
-// again, and a retry of the last request is answered with the recorded
-// result, so a Put applied once but answered never is not applied twice.
-// The table is part of every snapshot, so this holds across leader changes,
-// crashes and restarts.
+// Exactly once: the state machine keeps, per client, a session: the last
+// applied sequence number and its result. A retry of the last request is
+// not applied again and is answered with the recorded result, so a Put
+// applied once but answered never is not applied twice. A request below
+// the last is an old copy of an earlier one: it is answered
+// ErrStaleRequest, never the last request's result. The table is part of
+// every snapshot, so this holds across leader changes, crashes and
+// restarts. A server answers a retry or a stale request from its own
+// applied state, without the log, so a lagging one may take a request for
+// the last that the leader already has a newer one for: it answers that
+// request's own recorded result.
+//
+// # Sessions
+//
+// Sessions expire, so that the table holds the clients of about the last
+// SessionTimeout (an hour), not every client ever seen; every replica
+// expires the same ones at the same log index (the Raft dissertation,
+// §6.3), because expiry is decided through the log, never by a replica's
+// own clock. The leader puts its wall clock in each Op (LeaderTime, read
+// under kv.mu just before Start); the log clock is the largest LeaderTime
+// applied, so it never goes back under a new leader whose clock is
+// behind. Each session records the log time it was last active; each time
+// the log clock crosses a multiple of SessionTimeout/8 the state machine
+// deletes every session idle longer than SessionTimeout. The snapshot
+// carries the log clock and the sessions' times (and a snapshot from
+// before them still decodes: its sessions count as active at the first
+// clock reading). A leader whose clock runs ahead by more than the timeout
+// expires sessions early; clients then get ErrSessionExpired, never a
+// wrong answer.
+//
+// A request whose client has no session opens one if its Seq is 1; any
+// other Seq is answered ErrSessionExpired and not applied: the session
+// expired, or the client's request 1 was never applied. The client cannot
+// tell whether its request in flight, if it had one, was applied in the
+// old session. The Clerk starts a new session (a new client id, Seq 1)
+// and sends the request again, which applies it once unless the Clerk had
+// been retrying that very request for longer than SessionTimeout. (A
+// delayed copy of a request 1 arriving after its session expired would be
+// taken for a new session's: exactly-once holds for copies delivered
+// within SessionTimeout.)
 //
 // # Goroutines and locking
 //

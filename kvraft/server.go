@@ -33,6 +33,10 @@ type KVServer struct {
 	maxraftstate int // snapshot when the Raft state reaches this size; -1: never
 	dead         atomic.Int32
 	killCh       chan struct{} // closed by Kill
+	// How long a client session may stay idle, in log time: the package's
+	// sessionTimeout when the server started, given to every state
+	// machine it makes or restores.
+	sessionTimeout time.Duration
 
 	// Guarded by mu.
 	sm      *stateMachine
@@ -40,6 +44,20 @@ type KVServer struct {
 	// Estimated log bytes applied since the last snapshot: what a snapshot
 	// now would let Raft discard.
 	appliedBytes int
+	snapshotSize int           // bytes of the last snapshot taken or installed
+	encodedBytes int64         // bytes of every snapshot this server encoded: what snapshots cost
+	toSnapshot   *takeSnapshot // a snapshot applyLoop hands Raft once it unlocked mu
+
+	// inProportion: the log may grow to the last snapshot's size before
+	// the next snapshot (SnapshotInProportion).
+	inProportion atomic.Bool
+}
+
+// takeSnapshot is a snapshot of the state machine through index, encoded
+// under mu, to be handed to Raft without it.
+type takeSnapshot struct {
+	index int
+	data  []byte
 }
 
 // waiter is an RPC waiting for the operation it submitted at a log index.
@@ -91,26 +109,28 @@ func StartKVMember(me int, persister *raft.Persister, maxraftstate int, opts raf
 func start(me int, persister *raft.Persister, maxraftstate int, makeRaft func(chan raft.ApplyMsg) *raft.Raft) *KVServer {
 	labgob.Register(Op{})
 	kv := &KVServer{
-		me:           me,
-		persister:    persister,
-		maxraftstate: maxraftstate,
-		applyCh:      make(chan raft.ApplyMsg, 64),
-		killCh:       make(chan struct{}),
-		waiters:      map[int]*waiter{},
+		me:             me,
+		persister:      persister,
+		maxraftstate:   maxraftstate,
+		sessionTimeout: sessionTimeout,
+		applyCh:        make(chan raft.ApplyMsg, 64),
+		killCh:         make(chan struct{}),
+		waiters:        map[int]*waiter{},
 	}
-	sm, err := decodeStateMachine(persister.ReadSnapshot())
+	sm, err := decodeStateMachine(persister.ReadSnapshot(), kv.sessionTimeout)
 	if err != nil {
 		// The snapshot and the Raft state are saved together; if one is
 		// unreadable, this replica must not serve. Raft itself refuses to
 		// run on corrupt state; the service refuses on a corrupt snapshot.
 		// Its Raft peer exists (harnesses register it) but is killed at once.
 		fmt.Fprintf(os.Stderr, "kvraft: server %d cannot restore its snapshot, so it stays down: %v\n", me, err)
-		kv.sm = newStateMachine()
+		kv.sm = newStateMachine(kv.sessionTimeout)
 		kv.rf = makeRaft(kv.applyCh)
 		kv.Kill()
 		return kv
 	}
 	kv.sm = sm
+	kv.snapshotSize = persister.SnapshotSize()
 	kv.rf = makeRaft(kv.applyCh)
 	go kv.applyLoop()
 	go kv.leaderWatch()
@@ -172,16 +192,24 @@ func (kv *KVServer) Delete(args *DeleteArgs, reply *DeleteReply) {
 // is clear it will not be applied here: another operation was applied at its
 // index, the leader lost its term, the request timed out, or the server was
 // killed. All of those answer ErrWrongLeader, and the Clerk tries elsewhere.
+//
+// A retry of the client's last applied request, or an older request, is
+// answered at once from the session table, by the rule apply follows. A
+// client without a session here goes through the log: only the log can
+// say whether its session expired or is merely not applied here yet.
 func (kv *KVServer) submit(op Op) (string, Err) {
 	kv.mu.Lock()
 	if kv.killed() {
 		kv.mu.Unlock()
 		return "", ErrWrongLeader
 	}
-	if last, dup := kv.sm.duplicate(op.ClientId, op.Seq); dup {
+	if value, err, ok := kv.sm.answered(op.ClientId, op.Seq); ok {
 		kv.mu.Unlock()
-		return last.Value, last.Err
+		return value, err
 	}
+	// The log's clock for session expiry: this leader's, as the entry is
+	// made (a follower's Start refuses the op anyway).
+	op.LeaderTime = time.Now().UnixNano()
 	// Start under kv.mu, so applyLoop cannot apply the index before the
 	// waiter is registered. Lock order: kv.mu, then Raft's own lock;
 	// Raft never calls into the server holding its lock.
@@ -229,8 +257,15 @@ func (kv *KVServer) applyLoop() {
 		case m.CommandValid:
 			answers = kv.applyCommand(m)
 		}
+		snap := kv.toSnapshot
+		kv.toSnapshot = nil
 		kv.mu.Unlock()
 		deliver(answers)
+		if snap != nil {
+			// Raft writes it to disk; requests go on meanwhile. No other
+			// entry is applied before it returns: this is the only applier.
+			kv.rf.Snapshot(snap.index, snap.data)
+		}
 	}
 }
 
@@ -270,21 +305,41 @@ func (kv *KVServer) applyCommand(m raft.ApplyMsg) []answer {
 // key and value (type name, ids, gob framing).
 const opOverhead = 32
 
-// maybeSnapshot hands Raft a snapshot through index when the persisted Raft
-// state has reached maxraftstate and at least half of that is entries
-// already applied, which the snapshot lets Raft discard. Entries not yet
-// applied stay in the log after any snapshot, so snapshotting on size alone
-// while a backlog is applied would encode the whole store per entry and save
-// nothing; this way each snapshot frees at least maxraftstate/2 bytes.
-// Caller holds kv.mu.
+// maybeSnapshot encodes a snapshot through index, for applyLoop to hand
+// Raft, when the persisted Raft state has reached maxraftstate and at
+// least half of that is entries already applied, which the snapshot lets
+// Raft discard. Entries not yet applied stay in the log after any
+// snapshot, so snapshotting on size alone while a backlog is applied would
+// encode the whole store per entry and save nothing; this way each
+// snapshot frees at least maxraftstate/2 bytes. With SnapshotInProportion,
+// the applied entries must also add up to the last snapshot's size: a
+// snapshot costs the state's size, so the writes between two snapshots
+// pay for it, and snapshotting stays linear in the bytes written however
+// large the state grows. Caller holds kv.mu.
 func (kv *KVServer) maybeSnapshot(index int) {
 	if kv.maxraftstate < 0 || kv.persister.RaftStateSize() < kv.maxraftstate ||
 		kv.appliedBytes < kv.maxraftstate/2 {
 		return
 	}
-	kv.rf.Snapshot(index, kv.sm.encode())
+	if kv.inProportion.Load() && kv.appliedBytes < kv.snapshotSize {
+		return
+	}
+	data := kv.sm.encode()
+	kv.toSnapshot = &takeSnapshot{index: index, data: data}
 	kv.appliedBytes = 0
+	kv.snapshotSize = len(data)
+	kv.encodedBytes += int64(len(data))
 }
+
+// SnapshotInProportion lets the Raft log grow, past maxraftstate, to the
+// size of the last snapshot before the server takes the next one (as
+// etcd's snapshot count and hashicorp/raft's threshold do): the cost of
+// snapshots stays proportional to the bytes written, not to the state's
+// size times the writes. The persisted Raft state is then bounded by
+// maxraftstate or about the state's size, whichever is larger, instead of
+// by maxraftstate (the course's rule, which the lab's tests check). A
+// real cluster node uses it.
+func (kv *KVServer) SnapshotInProportion() { kv.inProportion.Store(true) }
 
 // installSnapshot replaces the state with a snapshot from the leader, and
 // returns the answers owed to waiters it overtook. Caller holds kv.mu.
@@ -292,7 +347,7 @@ func (kv *KVServer) installSnapshot(m raft.ApplyMsg) []answer {
 	if m.SnapshotIndex <= kv.sm.LastApplied {
 		return nil
 	}
-	sm, err := decodeStateMachine(m.Snapshot)
+	sm, err := decodeStateMachine(m.Snapshot, kv.sessionTimeout)
 	if err == nil && sm.LastApplied != m.SnapshotIndex {
 		err = fmt.Errorf("it ends at index %d", sm.LastApplied)
 	}
@@ -302,6 +357,7 @@ func (kv *KVServer) installSnapshot(m raft.ApplyMsg) []answer {
 	}
 	kv.sm = sm
 	kv.appliedBytes = 0
+	kv.snapshotSize = len(m.Snapshot)
 	// Waiters at or below the snapshot cannot tell whether their operation
 	// is in it; the Clerk's retry is answered from the duplicate table.
 	return kv.failWaiters(func(index int, _ *waiter) bool { return index <= m.SnapshotIndex })

@@ -3,20 +3,24 @@ package kvraft
 import (
 	"bytes"
 	"fmt"
+	"time"
 
 	"raftlab/internal/bugs"
 	"raftlab/labgob"
 )
 
 // stateMachine is the replicated key/value state: the store and, per
-// client, its last applied request and that request's result. It is pure:
-// no locks, no goroutines, no Raft; the server feeds it committed operations
-// in log order and every replica computes the same state.
+// client, a session with its last applied request and that request's
+// result. It is pure: no locks, no goroutines, no Raft, no clock of its
+// own; the server feeds it committed operations in log order and every
+// replica computes the same state.
 //
 // Exactly once: a Clerk numbers its requests 1, 2, 3, ... and has at most
-// one outstanding, so a request whose Seq is not above the client's last
-// applied one is a retry of something already applied. It is not applied
-// again; a retry of the last request gets that request's recorded result.
+// one outstanding, so a request whose Seq is the client's last applied one
+// is a retry of it: it is not applied again, and gets the recorded result.
+// A lower Seq is an old copy of an earlier request and gets
+// ErrStaleRequest. Sessions expire after SessionTimeout of log time
+// (session.go), which keeps the table bounded.
 //
 // Values are byte slices that Append extends in place (append's amortized
 // doubling), so an Append costs what it adds, not the value's length; a Get
@@ -24,30 +28,37 @@ import (
 // shared: Put stores a copy of its value, a snapshot decodes fresh slices.
 type stateMachine struct {
 	Store       map[string][]byte
-	Clients     map[int64]lastRequest
-	LastApplied int // Raft index of the last operation applied
+	Sessions    map[int64]session // by client id
+	LastApplied int               // Raft index of the last operation applied
+	LogClock    int64             // the largest LeaderTime applied, Unix ns; 0 before any
+
+	// Not replicated state but configuration, which every replica must be
+	// given alike: how long a session may stay idle; 0 for ever.
+	sessionTimeout time.Duration
 }
 
-// lastRequest is what the state machine remembers of a client.
-type lastRequest struct {
-	Seq   int64
-	Value string // for a Get, the value returned
-	Err   Err
-}
-
-func newStateMachine() *stateMachine {
-	return &stateMachine{Store: map[string][]byte{}, Clients: map[int64]lastRequest{}}
+func newStateMachine(sessionTimeout time.Duration) *stateMachine {
+	return &stateMachine{Store: map[string][]byte{}, Sessions: map[int64]session{}, sessionTimeout: sessionTimeout}
 }
 
 // apply applies op, committed at Raft index index, and returns its result.
-// A duplicate returns the recorded result of the client's last request.
+// A retry of the client's last request returns the recorded result; an
+// older request ErrStaleRequest; a client without a session, unless Seq
+// is 1, ErrSessionExpired. None of those is applied.
 func (sm *stateMachine) apply(index int, op Op) (value string, err Err) {
 	if index != sm.LastApplied+1 {
 		panic(fmt.Sprintf("kvraft: applying index %d after %d", index, sm.LastApplied))
 	}
 	sm.LastApplied = index
-	if last, ok := sm.Clients[op.ClientId]; ok && op.Seq <= last.Seq {
-		return last.Value, last.Err
+	sm.advanceClock(op.LeaderTime)
+	s, exists := sm.Sessions[op.ClientId]
+	if !exists && op.Seq != 1 {
+		return "", ErrSessionExpired
+	}
+	s.LastActive = sm.LogClock
+	if value, err, ok := sm.answered(op.ClientId, op.Seq); ok {
+		sm.Sessions[op.ClientId] = s
+		return value, err
 	}
 	err = OK
 	switch op.Kind {
@@ -64,15 +75,9 @@ func (sm *stateMachine) apply(index int, op Op) (value string, err Err) {
 	case OpDelete:
 		delete(sm.Store, op.Key)
 	}
-	sm.Clients[op.ClientId] = lastRequest{Seq: op.Seq, Value: value, Err: err}
+	s.Seq, s.Value, s.Err = op.Seq, value, err
+	sm.Sessions[op.ClientId] = s
 	return value, err
-}
-
-// duplicate reports the recorded result if (clientId, seq) was applied
-// already, so a retried request can be answered without the log.
-func (sm *stateMachine) duplicate(clientId, seq int64) (lastRequest, bool) {
-	last, ok := sm.Clients[clientId]
-	return last, ok && seq <= last.Seq
 }
 
 // skip advances LastApplied over a log entry that is not an operation.
@@ -83,37 +88,64 @@ func (sm *stateMachine) skip(index int) {
 	sm.LastApplied = index
 }
 
+// snapshotState is what a snapshot holds: the replicated fields. The
+// session table is encoded as Clients, its name before sessions expired,
+// so that a snapshot of then (without LogClock and LastActive) still
+// decodes.
+type snapshotState struct {
+	Store       map[string][]byte
+	Clients     map[int64]session
+	LastApplied int
+	LogClock    int64
+}
+
 // encode returns a snapshot of the whole state.
 func (sm *stateMachine) encode() []byte {
-	var buf bytes.Buffer
+	st := snapshotState{Store: sm.Store, Clients: sm.Sessions, LastApplied: sm.LastApplied, LogClock: sm.LogClock}
 	if bugs.On(bugs.SnapshotWithoutDuplicates) {
-		// The deliberate bug (internal/bugs; never in a production build).
-		sm = &stateMachine{Store: sm.Store, LastApplied: sm.LastApplied}
+		// The deliberate bug (internal/bugs; never in a production build):
+		// the sessions are kept, each client's last request is not, so a
+		// retry after a restore is taken for a new request.
+		st.Clients = map[int64]session{}
+		for id, s := range sm.Sessions {
+			st.Clients[id] = session{LastActive: s.LastActive}
+		}
 	}
-	if err := labgob.NewEncoder(&buf).Encode(sm); err != nil {
+	var buf bytes.Buffer
+	if err := labgob.NewEncoder(&buf).Encode(st); err != nil {
 		panic(fmt.Sprintf("kvraft: encoding a snapshot: %v", err))
 	}
 	return buf.Bytes()
 }
 
-// decodeStateMachine restores a snapshot made by encode. Empty data is the
-// initial state; bad data is an error.
-func decodeStateMachine(data []byte) (*stateMachine, error) {
-	sm := &stateMachine{}
+// decodeStateMachine restores a snapshot made by encode, for a server
+// whose sessions expire after sessionTimeout. Empty data is the initial
+// state; bad data is an error.
+func decodeStateMachine(data []byte, sessionTimeout time.Duration) (*stateMachine, error) {
 	if len(data) == 0 {
-		return newStateMachine(), nil
+		return newStateMachine(sessionTimeout), nil
 	}
-	if err := labgob.NewDecoder(bytes.NewReader(data)).Decode(sm); err != nil {
+	var st snapshotState
+	if err := labgob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
 		return nil, fmt.Errorf("kvraft: decoding a snapshot: %w", err)
 	}
+	if st.LastApplied < 0 {
+		return nil, fmt.Errorf("kvraft: snapshot with last applied index %d", st.LastApplied)
+	}
+	if st.LogClock < 0 {
+		return nil, fmt.Errorf("kvraft: snapshot with log clock %d", st.LogClock)
+	}
+	for id, s := range st.Clients {
+		if s.LastActive < 0 || s.LastActive > st.LogClock {
+			return nil, fmt.Errorf("kvraft: snapshot with client %d last active at %d, log clock %d", id, s.LastActive, st.LogClock)
+		}
+	}
+	sm := &stateMachine{Store: st.Store, Sessions: st.Clients, LastApplied: st.LastApplied, LogClock: st.LogClock, sessionTimeout: sessionTimeout}
 	if sm.Store == nil {
 		sm.Store = map[string][]byte{}
 	}
-	if sm.Clients == nil {
-		sm.Clients = map[int64]lastRequest{}
-	}
-	if sm.LastApplied < 0 {
-		return nil, fmt.Errorf("kvraft: snapshot with last applied index %d", sm.LastApplied)
+	if sm.Sessions == nil {
+		sm.Sessions = map[int64]session{}
 	}
 	return sm, nil
 }

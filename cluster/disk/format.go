@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"strconv"
+	"strings"
 )
 
 // The byte layouts, all integers big-endian; see doc.go for the picture.
@@ -14,7 +16,14 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 func checksum(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
 
 var (
-	baseMagic = [8]byte{'R', 'L', 'B', 'A', 'S', 'E', '0', '1'}
+	// baseMagic starts a base that holds the state and names its
+	// snapshot, kept in a file of its own.
+	baseMagic = [8]byte{'R', 'L', 'B', 'A', 'S', 'E', '0', '2'}
+	// baseMagicV1 starts a base of the first format, with the snapshot's
+	// bytes inside it: still read, and then rewritten (Open).
+	baseMagicV1 = [8]byte{'R', 'L', 'B', 'A', 'S', 'E', '0', '1'}
+	// snapMagic starts a snapshot file.
+	snapMagic = [8]byte{'R', 'L', 'S', 'N', 'A', 'P', '0', '1'}
 	// walMagic starts a wal whose records are numbered and chained, each
 	// carrying the checksum of the one before it.
 	walMagic = [8]byte{'R', 'L', 'W', 'A', 'L', '0', '0', '2'}
@@ -25,56 +34,165 @@ var (
 )
 
 const (
-	baseFixed     = 8 + 8 + 8 + 8 // magic, generation, state length, snapshot length
-	walHeaderSize = 8 + 8 + 4     // magic, generation, checksum of both
-	frameSize     = 4 + 4 + 4     // payload length, its checksum, the payload's checksum
-	placeSize     = 8 + 4         // a record's number, the checksum of the record before it
-	appendFixed   = 8 + 4         // keep, header length (the whole fixed part in version 1)
-	payloadFixed  = placeSize + appendFixed
+	snapRefSize    = 8 + 8 + 4               // a snapshot file's number, the snapshot's length, the file's checksum
+	baseFixed      = 8 + 8 + snapRefSize + 8 // magic, generation, snapshot reference, state length
+	baseFixedV1    = 8 + 8 + 8 + 8           // magic, generation, state length, snapshot length
+	snapHeaderSize = 8 + 8 + 8               // magic, number, snapshot length
+	snapFileFixed  = snapHeaderSize + 4      // and the checksum at the end
+	walHeaderSize  = 8 + 8 + 4               // magic, generation, checksum of both
+	frameSize      = 4 + 4 + 4               // payload length, its checksum, the payload's checksum
+	placeSize      = 8 + 4                   // a record's number, the checksum of the record before it
+	appendFixed    = 8 + 4                   // keep, header length (the whole fixed part in version 1)
+	payloadFixed   = placeSize + appendFixed
 	// maxPayload bounds a record, so that a corrupt length cannot make a
 	// reader allocate without limit: far above any Raft append (a batch of
 	// entries), far below memory.
 	maxPayload = 1 << 30
 )
 
-type base struct {
-	gen             uint64
-	state, snapshot []byte
-	sum             uint32 // the file's checksum, which its wal's chain starts from
+// snapRef is what a base holds of its snapshot: which file, and what the
+// file must hold. The zero snapRef is no snapshot, and no file (an empty
+// snapshot is not written: Raft's first has at least its index).
+type snapRef struct {
+	n      uint64 // the file's number: its name is snapshot-<n>; 0 for none
+	length uint64 // the snapshot's length in bytes
+	sum    uint32 // the file's checksum, its last 4 bytes
 }
 
-// encodeBase lays out a base file: magic, generation, the lengths, the
-// state, the snapshot, and the checksum of everything before it.
-func encodeBase(gen uint64, state, snapshot []byte) []byte {
-	b := make([]byte, 0, baseFixed+len(state)+len(snapshot)+4)
+// fileSize is the size of the snapshot file r names.
+func (r snapRef) fileSize() int64 {
+	if r.n == 0 {
+		return 0
+	}
+	return snapFileFixed + int64(r.length)
+}
+
+type base struct {
+	version  int // 2 for baseMagic, 1 for baseMagicV1
+	gen      uint64
+	state    []byte
+	snap     snapRef // version 2: the file that holds the snapshot
+	snapshot []byte  // version 1: the snapshot itself
+	sum      uint32  // the file's checksum, which its wal's chain starts from
+}
+
+// encodeBase lays out a base file: magic, generation, the snapshot's
+// reference, the state's length, the state, and the checksum of everything
+// before it.
+func encodeBase(gen uint64, state []byte, snap snapRef) []byte {
+	b := make([]byte, 0, baseFixed+len(state)+4)
 	b = append(b, baseMagic[:]...)
 	b = binary.BigEndian.AppendUint64(b, gen)
+	b = binary.BigEndian.AppendUint64(b, snap.n)
+	b = binary.BigEndian.AppendUint64(b, snap.length)
+	b = binary.BigEndian.AppendUint32(b, snap.sum)
 	b = binary.BigEndian.AppendUint64(b, uint64(len(state)))
-	b = binary.BigEndian.AppendUint64(b, uint64(len(snapshot)))
 	b = append(b, state...)
-	b = append(b, snapshot...)
 	return binary.BigEndian.AppendUint32(b, checksum(b))
 }
 
-// decodeBase reads a base file; the slices it returns are copies.
+// decodeBase reads a base file of either format; the slices it returns
+// are copies.
 func decodeBase(b []byte) (base, error) {
-	if len(b) < baseFixed+4 {
-		return base{}, fmt.Errorf("%d bytes, shorter than a base file's fixed part", len(b))
+	if len(b) < 8 {
+		return base{}, fmt.Errorf("%d bytes, shorter than a base file's magic", len(b))
 	}
-	if [8]byte(b[:8]) != baseMagic {
-		return base{}, errors.New("not a base file (wrong magic)")
+	var bs base
+	fixed := baseFixed
+	switch [8]byte(b[:8]) {
+	case baseMagic:
+		bs.version = 2
+	case baseMagicV1:
+		bs.version, fixed = 1, baseFixedV1
+	default:
+		return base{}, fmt.Errorf("not a base file (magic %q, want %q or the older %q)", b[:8], baseMagic[:], baseMagicV1[:])
+	}
+	if len(b) < fixed+4 {
+		return base{}, fmt.Errorf("%d bytes, shorter than a base file's fixed part", len(b))
 	}
 	body, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
 	if checksum(body) != sum {
 		return base{}, errors.New("checksum mismatch")
 	}
-	gen := binary.BigEndian.Uint64(b[8:])
-	ns, nsnap := binary.BigEndian.Uint64(b[16:]), binary.BigEndian.Uint64(b[24:])
-	rest := uint64(len(body) - baseFixed)
-	if ns > rest || nsnap != rest-ns {
-		return base{}, fmt.Errorf("lengths %d and %d do not fit the %d bytes after the fixed part", ns, nsnap, rest)
+	bs.gen, bs.sum = binary.BigEndian.Uint64(b[8:]), sum
+	rest := uint64(len(body) - fixed)
+	if bs.version == 1 {
+		ns, nsnap := binary.BigEndian.Uint64(b[16:]), binary.BigEndian.Uint64(b[24:])
+		if ns > rest || nsnap != rest-ns {
+			return base{}, fmt.Errorf("lengths %d and %d do not fit the %d bytes after the fixed part", ns, nsnap, rest)
+		}
+		bs.state, bs.snapshot = nilIfEmpty(body[fixed:fixed+int(ns)]), nilIfEmpty(body[fixed+int(ns):])
+		return bs, nil
 	}
-	return base{gen: gen, state: nilIfEmpty(body[baseFixed : baseFixed+ns]), snapshot: nilIfEmpty(body[baseFixed+ns:]), sum: sum}, nil
+	bs.snap = snapRef{n: binary.BigEndian.Uint64(b[16:]), length: binary.BigEndian.Uint64(b[24:]), sum: binary.BigEndian.Uint32(b[32:])}
+	if (bs.snap.n == 0) != (bs.snap.length == 0) || (bs.snap.n == 0 && bs.snap.sum != 0) {
+		return base{}, fmt.Errorf("a snapshot reference of file %d, %d bytes, checksum %08x: a snapshot without a file, or a file without a snapshot", bs.snap.n, bs.snap.length, bs.snap.sum)
+	}
+	if ns := binary.BigEndian.Uint64(b[36:]); ns != rest {
+		return base{}, fmt.Errorf("a state length of %d, but %d bytes after the fixed part", ns, rest)
+	}
+	bs.state = nilIfEmpty(body[fixed:])
+	return bs, nil
+}
+
+// snapName is the name of snapshot file n.
+func snapName(n uint64) string { return fmt.Sprintf("snapshot-%d", n) }
+
+// parseSnapName returns the number of a snapshot file's name, as snapName
+// writes it (no other spelling), and whether it is one.
+func parseSnapName(name string) (uint64, bool) {
+	digits, ok := strings.CutPrefix(name, "snapshot-")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil || n == 0 || snapName(n) != name {
+		return 0, false
+	}
+	return n, true
+}
+
+// encodeSnapFile lays out snapshot file n around snapshot, without
+// copying it (it may be hundreds of MB): the header before it (magic, n,
+// the snapshot's length) and the trailer after it (the checksum of the
+// header and the snapshot), and returns that checksum, which the base
+// names the file by.
+func encodeSnapFile(n uint64, snapshot []byte) (header, trailer []byte, sum uint32) {
+	header = make([]byte, 0, snapHeaderSize)
+	header = append(header, snapMagic[:]...)
+	header = binary.BigEndian.AppendUint64(header, n)
+	header = binary.BigEndian.AppendUint64(header, uint64(len(snapshot)))
+	sum = crc32.Update(checksum(header), castagnoli, snapshot)
+	return header, binary.BigEndian.AppendUint32(nil, sum), sum
+}
+
+// decodeSnapshot checks the bytes of a snapshot file against ref, the
+// base's reference to it, and returns the snapshot (a slice of b), or
+// the offset where the file goes wrong and what is wrong.
+func decodeSnapshot(b []byte, ref snapRef) ([]byte, int64, error) {
+	switch {
+	case len(b) < snapFileFixed:
+		return nil, 0, fmt.Errorf("%d bytes, shorter than a snapshot file's header and checksum (%d); the base names a snapshot of %d bytes", len(b), snapFileFixed, ref.length)
+	case [8]byte(b[:8]) != snapMagic:
+		return nil, 0, fmt.Errorf("not a snapshot file (magic %q, want %q)", b[:8], snapMagic[:])
+	case binary.BigEndian.Uint64(b[8:]) != ref.n:
+		return nil, 8, fmt.Errorf("the file says it is number %d; its name and the base say %d", binary.BigEndian.Uint64(b[8:]), ref.n)
+	case binary.BigEndian.Uint64(b[16:]) != ref.length:
+		return nil, 16, fmt.Errorf("the file says it holds %d bytes; the base says %d", binary.BigEndian.Uint64(b[16:]), ref.length)
+	case int64(len(b)) < ref.fileSize():
+		return nil, int64(len(b)), fmt.Errorf("the file ends at %d bytes, before the %d its snapshot of %d bytes takes", len(b), ref.fileSize(), ref.length)
+	case int64(len(b)) > ref.fileSize():
+		return nil, ref.fileSize(), fmt.Errorf("%d bytes after the end of the snapshot and its checksum", int64(len(b))-ref.fileSize())
+	}
+	end := len(b) - 4
+	sum := binary.BigEndian.Uint32(b[end:])
+	if checksum(b[:end]) != sum {
+		return nil, 0, errors.New("the file's bytes do not match its checksum")
+	}
+	if sum != ref.sum {
+		return nil, int64(end), fmt.Errorf("the file's checksum is %08x, the base names one of %08x: a snapshot other than the base's", sum, ref.sum)
+	}
+	return b[snapHeaderSize:end:end], 0, nil
 }
 
 // nilIfEmpty returns a copy of b, nil when b is empty (as a Persister

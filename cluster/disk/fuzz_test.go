@@ -9,13 +9,15 @@ import (
 	"testing"
 )
 
-// fuzzHistory is a store's history for FuzzWal: its base, the wal of the
-// appends after it, and the state after each prefix of those appends.
+// fuzzHistory is a store's history for FuzzWal: its base (and snapshot
+// file), the wal of the appends after it, and the state after each prefix
+// of those appends.
 type fuzzHistory struct {
-	base, wal []byte
-	snapshot  []byte
-	states    [][]byte // states[i]: after the first i appends
-	offs      []int    // where each record starts, and the wal's end
+	files    map[string]string // every file of the store but the wal
+	wal      []byte
+	snapshot []byte
+	states   [][]byte // states[i]: after the first i appends
+	offs     []int    // where each record starts, and the wal's end
 	// ordered: the wal's format numbers and chains its records, so that
 	// nothing but a prefix of the appends can be read back. The first
 	// format cannot see a whole record left out or moved.
@@ -56,11 +58,12 @@ func fuzzHistories(t testing.TB) []fuzzHistory {
 
 func newFuzzHistory(t testing.TB, dir string, models []model, ordered bool) fuzzHistory {
 	h := fuzzHistory{
-		base:     readFile(t, filepath.Join(dir, baseName)),
+		files:    dirFiles(t, dir),
 		wal:      readFile(t, filepath.Join(dir, walName)),
 		snapshot: models[0].snapshot,
 		ordered:  ordered,
 	}
+	delete(h.files, walName)
 	for _, m := range models {
 		h.states = append(h.states, m.state)
 	}
@@ -99,8 +102,10 @@ func FuzzWal(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, wal []byte) {
 		h := hs[int(which)%len(hs)]
 		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, baseName), h.base, 0o600); err != nil {
-			t.Fatal(err)
+		for name, b := range h.files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(b), 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := os.WriteFile(filepath.Join(dir, walName), wal, 0o600); err != nil {
 			t.Fatal(err)
@@ -110,6 +115,9 @@ func FuzzWal(f *testing.F) {
 			var ce *CorruptError
 			if !errors.As(err, &ce) {
 				t.Fatalf("Open: %v, want a state or a *CorruptError", err)
+			}
+			if bytes.Equal(wal, h.wal) {
+				t.Fatalf("Open of the history as it was written: %v", err)
 			}
 			if after := readFile(t, filepath.Join(dir, walName)); !bytes.Equal(after, wal) {
 				t.Fatalf("Open refused (%v), and changed the wal", err)

@@ -8,6 +8,14 @@ import (
 	"raftlab/raft"
 )
 
+// A Store is the storage of a Raft peer's Persister, and can stage a
+// snapshot, so that the Persister writes a big one without the peer's lock
+// and saves a state that keeps its snapshot without writing it again.
+var (
+	_ raft.Storage        = (*Store)(nil)
+	_ raft.SnapshotStager = (*Store)(nil)
+)
+
 // A one-peer Raft on a disk store commits commands, is killed, and is made
 // again from what Open reads back: it delivers the same commands in the same
 // order, then goes on. The raft package is the lab's, unchanged: the store

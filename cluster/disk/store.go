@@ -7,24 +7,37 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 )
 
 // File names in a store's directory.
 const (
-	baseName = "base" // the state and snapshot as of the last full save
+	baseName = "base" // the state as of the last full save, and its snapshot's name
 	walName  = "wal"  // the appends since, of the same generation
 	tmpExt   = ".tmp" // a file being written, renamed into place once durable
+	// A snapshot is in a file of its own, snapshot-<n> (snapName), which
+	// the base names.
 )
 
-// Store is a peer's durable storage in one directory: a raft.Storage. It
-// is not safe for concurrent use; the Persister in front of it serializes
-// every call.
+// Store is a peer's durable storage in one directory: a raft.Storage and
+// a raft.SnapshotStager. Save, SaveStaged, Append and Close must not run at
+// the same time (the Persister in front serializes them); StageSnapshot
+// and DropStaged may run beside any of them.
 type Store struct {
 	dir  string
-	gen  uint64   // generation of base and wal: one per full save
-	wal  *os.File // open for appending
-	size int64    // bytes in base and wal
 	logf func(format string, args ...any)
+
+	// mu guards what StageSnapshot and DropStaged share with the other
+	// methods: the snapshot numbers, and the staged snapshots' fate.
+	mu       sync.Mutex
+	nextSnap uint64 // the next snapshot file's number; no file on disk has it or a higher one
+
+	// The rest is the serialized methods' alone.
+	gen  uint64   // generation of base and wal: one per full save
+	snap snapRef  // the base's snapshot file
+	wal  *os.File // open for appending
+	size int64    // bytes in base, wal and the base's snapshot file
 
 	baseSum uint32 // the base's checksum, where the wal's chain starts
 	// The wal's last record: its number and checksum, which the next
@@ -58,8 +71,10 @@ func (e *CorruptError) Error() string {
 // Open opens the store in dir, creating dir and an empty store if there is
 // none, and returns it with the Raft state and snapshot it holds. A record
 // torn by a crash in the middle of an append is dropped, and the file cut
-// back to the last whole record, with a line to logf. Data that is bad
-// anywhere else is a *CorruptError, and the files are left untouched.
+// back to the last whole record; files a crash left before they were
+// complete, or that no base names any more, are removed: each with a line
+// to logf. Data that is bad anywhere else is a *CorruptError, and the
+// files are left untouched.
 func Open(dir string, logf func(format string, args ...any)) (s *Store, raftstate, snapshot []byte, err error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -68,13 +83,9 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, raftstat
 		return nil, nil, nil, err
 	}
 	s = &Store{dir: dir, logf: logf}
-	for _, name := range []string{baseName + tmpExt, walName + tmpExt} {
-		// A crash before the rename: what it held was never acknowledged.
-		if err := os.Remove(s.path(name)); err == nil {
-			logf("disk: removed %s, left by a crash before it was complete", s.path(name))
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, nil, err
-		}
+	left, err := s.leftovers()
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	b, err := os.ReadFile(s.path(baseName))
 	switch {
@@ -82,6 +93,13 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, raftstat
 		if _, werr := os.Stat(s.path(walName)); werr == nil {
 			return nil, nil, nil, &CorruptError{File: s.path(walName), Reason: "a wal without the base file it follows"}
 		}
+		if len(left.snaps) > 0 {
+			return nil, nil, nil, &CorruptError{File: s.path(snapName(left.snaps[0])), Reason: "a snapshot file without the base file that names it"}
+		}
+		if err := s.removeLeftovers(left, 0); err != nil {
+			return nil, nil, nil, err
+		}
+		s.nextSnap = left.maxN + 1
 		// A new store: an empty base, made as every full save is.
 		if err := s.Save(nil, nil); err != nil {
 			return nil, nil, nil, err
@@ -94,32 +112,68 @@ func Open(dir string, logf func(format string, args ...any)) (s *Store, raftstat
 	if err != nil {
 		return nil, nil, nil, &CorruptError{File: s.path(baseName), Offset: 0, Reason: err.Error()}
 	}
-	s.gen, s.baseSum = base.gen, base.sum
-	raftstate, old, err := s.replay(base.state)
+	snapshot = base.snapshot
+	if base.version != 1 && base.snap.n != 0 {
+		if snapshot, err = s.readSnapshot(base.snap); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	s.gen, s.baseSum, s.snap = base.gen, base.sum, base.snap
+	s.nextSnap = max(left.maxN, base.snap.n) + 1
+	raftstate, oldWal, err := s.replay(base.state)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	s.size += int64(len(b))
-	if old {
-		// Appends are written in the current format only: a full save
-		// starts a wal in it, as crash-safe as any save.
-		if err := s.Save(raftstate, base.snapshot); err != nil {
+	s.size += int64(len(b)) + s.snap.fileSize()
+	// Everything checked out: only now is anything removed.
+	if err := s.removeLeftovers(left, s.snap.n); err != nil {
+		s.Close()
+		return nil, nil, nil, err
+	}
+	var old []string
+	if base.version == 1 {
+		old = append(old, fmt.Sprintf("%s %s, the snapshot inside it", baseName, baseMagicV1[:]))
+	}
+	if oldWal {
+		old = append(old, fmt.Sprintf("%s %s", walName, walMagicV1[:]))
+	}
+	if len(old) > 0 {
+		// Bases and appends are written in the current format only: a
+		// full save starts them in it, as crash-safe as any save.
+		if err := s.Save(raftstate, snapshot); err != nil {
 			s.Close()
 			return nil, nil, nil, err
 		}
-		s.logf("disk: %s was in the older format %s: rewrote its state in a base and wal of generation %d (%s)", s.path(walName), walMagicV1[:], s.gen, walMagic[:])
+		now := fmt.Sprintf("%s %s, %s %s", baseName, baseMagic[:], walName, walMagic[:])
+		if s.snap.n != 0 {
+			now += ", the snapshot in " + snapName(s.snap.n)
+		}
+		s.logf("disk: %s was in an older format (%s): rewrote it in the current one (%s), generation %d",
+			s.dir, strings.Join(old, "; "), now, s.gen)
 	}
-	return s, raftstate, base.snapshot, nil
+	return s, raftstate, snapshot, nil
 }
 
-// Save replaces the state and the snapshot: a new base of the next
-// generation, written aside and renamed into place, then an empty wal of
-// that generation. A crash before the base's rename leaves the old base
-// and wal; after it, the new base, whose generation the old wal does not
-// have, so it is ignored (and replaced) on Open.
+// Save replaces the state and the snapshot: StageSnapshot, then
+// SaveStaged. A crash before the base's rename leaves the old base, its
+// snapshot and its wal; after it, the new base and its snapshot, whose
+// generation the old wal does not have, so it is ignored (and replaced) on
+// Open.
 func (s *Store) Save(raftstate, snapshot []byte) error {
+	staged, err := s.StageSnapshot(snapshot)
+	if err != nil {
+		return err // nothing the store holds has changed
+	}
+	return s.SaveStaged(raftstate, staged)
+}
+
+// saveBase writes the state and the snapshot reference snap: a new base of
+// the next generation, written aside and renamed into place; then it
+// removes the snapshot file the old base named, if snap names another, and
+// writes an empty wal of that generation in the same way.
+func (s *Store) saveBase(raftstate []byte, snap snapRef) error {
 	gen := s.gen + 1
-	b := encodeBase(gen, raftstate, snapshot)
+	b := encodeBase(gen, raftstate, snap)
 	if err := s.writeAside(baseName, b); err != nil {
 		// The new base may be in place: appends to the old wal, which
 		// Open would then ignore, must not be acknowledged.
@@ -130,8 +184,16 @@ func (s *Store) Save(raftstate, snapshot []byte) error {
 		s.wal.Close()
 		s.wal = nil
 	}
-	s.gen, s.baseSum = gen, binary.BigEndian.Uint32(b[len(b)-4:])
-	s.size = int64(len(b))
+	old := s.snap
+	s.gen, s.baseSum, s.snap = gen, binary.BigEndian.Uint32(b[len(b)-4:]), snap
+	s.size = int64(len(b)) + snap.fileSize()
+	if old.n != 0 && old.n != snap.n {
+		// The new base is durable: nothing names the old file any more.
+		// If it stays (a crash, or an error here), Open removes it.
+		if err := os.Remove(s.snapPath(old)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.logf("disk: removing %s, which no base names any more: %v (Open will)", s.snapPath(old), err)
+		}
+	}
 	if err := s.freshWal(); err != nil {
 		s.failed = err
 		return err
@@ -166,7 +228,8 @@ func (s *Store) Append(header []byte, keep int, tail []byte) error {
 	return nil
 }
 
-// Size is how many bytes the store holds on disk.
+// Size is how many bytes the store holds on disk: its base, wal and
+// snapshot file (not a snapshot staged and not yet saved).
 func (s *Store) Size() int64 { return s.size }
 
 // Dir is the store's directory.
@@ -184,18 +247,21 @@ func (s *Store) Close() error {
 
 func (s *Store) path(name string) string { return filepath.Join(s.dir, name) }
 
-// writeAside makes name hold b durably and atomically: b is written to
-// name.tmp and synced, renamed over name, and the directory synced, so that
-// after a crash name holds either its old contents or b.
-func (s *Store) writeAside(name string, b []byte) error {
+// writeAside makes name hold the bytes of parts, one after the other,
+// durably and atomically: they are written to name.tmp and synced, renamed
+// over name, and the directory synced, so that after a crash name holds
+// either its old contents or the new ones.
+func (s *Store) writeAside(name string, parts ...[]byte) error {
 	tmp := s.path(name + tmpExt)
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return fmt.Errorf("disk: writing %s: %w", tmp, err)
+	for _, b := range parts {
+		if _, err := f.Write(b); err != nil {
+			f.Close()
+			return fmt.Errorf("disk: writing %s: %w", tmp, err)
+		}
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()

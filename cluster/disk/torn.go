@@ -10,8 +10,9 @@ import (
 )
 
 // TornCopy makes dst, a directory that must not exist, a copy of the data
-// directory src (whose Store must be closed, or its process dead) as a
-// crash in the middle of one more append would have left it: the copy's
+// directory src (whose Store must be closed, or its process dead), every
+// file of it (base, wal, snapshot files), as a crash in the middle of one
+// more append would have left it: the copy's
 // wal ends in the first cut bytes of the record that would come next, one
 // like its last whole one, a record that was never acknowledged. It is
 // for fault injection (raftlab torture restarts a killed node on such a
@@ -40,21 +41,46 @@ func TornCopy(src, dst string, cut int) (torn int, err error) {
 		if !e.Type().IsRegular() {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		from, to := filepath.Join(src, e.Name()), filepath.Join(dst, e.Name())
+		if e.Name() != walName {
+			// The base, snapshot files (perhaps hundreds of MB: streamed),
+			// and whatever a crash left.
+			if err := copyFile(from, to); err != nil {
+				return 0, fmt.Errorf("disk: torn copy: %w", err)
+			}
+			continue
+		}
+		b, err := os.ReadFile(from)
 		if err != nil {
 			return 0, fmt.Errorf("disk: torn copy: %w", err)
 		}
-		if e.Name() == walName {
-			if next := nextRecord(b, baseSum); next != nil {
-				torn = min(max(cut, 1), len(next)-1)
-				b = append(b, next[:torn]...)
-			}
+		if next := nextRecord(b, baseSum); next != nil {
+			torn = min(max(cut, 1), len(next)-1)
+			b = append(b, next[:torn]...)
 		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+		if err := os.WriteFile(to, b, 0o644); err != nil {
 			return 0, fmt.Errorf("disk: torn copy: %w", err)
 		}
 	}
 	return torn, nil
+}
+
+// copyFile copies the file from to a new file to.
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // nextRecord returns the record an append like the last one of wal bytes b

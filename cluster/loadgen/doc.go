@@ -42,7 +42,8 @@
 // URL c mod len), sends PUT /kv/{key} for a write and GET /kv/{key} for a
 // read (a fraction Reads of the calls, drawn per call), over keys key0 to
 // key{Keys-1} chosen at random, with a Value-byte body. Each client carries
-// its own Client-Id and a rising Request-Seq, as a client that retries
-// would. A 2xx, or a 404 for a read, is success; anything else (a 503, a
+// its own Client-Id and a rising Request-Seq from 1, as a client that
+// retries would; after a 409 (its session expired, or its first request
+// timed out unapplied) it goes on with a new Client-Id from 1. A 2xx, or a 404 for a read, is success; anything else (a 503, a
 // refused connection) is an error, reported with its reason.
 package loadgen

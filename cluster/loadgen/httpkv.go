@@ -45,7 +45,12 @@ func (h HTTPKV) Op(clients int) (Op, error) {
 	if h.Prefix == "" {
 		h.Prefix = "key"
 	}
+	// Each client's Client-Id, and the call number its Request-Seq 1 had.
+	// A 409 (a session expired, or never opened: a first request that
+	// timed out unapplied) makes the client a new one, from seq 1. Client
+	// c's entries are used by client c's calls alone, one at a time.
 	ids := make([]int64, clients)
+	first := make([]int, clients)
 	for c := range ids {
 		ids[c] = rand.Int64N(1<<62) + 1
 	}
@@ -61,14 +66,18 @@ func (h HTTPKV) Op(clients int) (Op, error) {
 		if err != nil {
 			return kind, err
 		}
-		req.Header.Set("Client-Id", strconv.FormatInt(ids[c%len(ids)], 10))
-		req.Header.Set("Request-Seq", strconv.Itoa(i+1))
+		c %= len(ids)
+		req.Header.Set("Client-Id", strconv.FormatInt(ids[c], 10))
+		req.Header.Set("Request-Seq", strconv.Itoa(i+1-first[c]))
 		resp, err := client.Do(req)
 		if err != nil {
 			return kind, err
 		}
 		b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
+		if resp.StatusCode == http.StatusConflict {
+			ids[c], first[c] = rand.Int64N(1<<62)+1, i+1
+		}
 		switch {
 		case err != nil:
 			return kind, fmt.Errorf("%s: reading the answer: %v", base, err)

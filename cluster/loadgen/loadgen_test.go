@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -216,5 +217,53 @@ func TestHTTPKVPrefix(t *testing.T) {
 	}
 	if len(paths) != 3 {
 		t.Errorf("paths %v; want all 3 keys in 60 calls", paths)
+	}
+}
+
+// A 409 (raftlab's answer to a client whose session expired, or whose
+// first request was never applied) makes the client a new one: a new
+// Client-Id, from Request-Seq 1.
+func TestHTTPKVRenewsClientAfter409(t *testing.T) {
+	var mu sync.Mutex
+	var order []string         // Client-Ids in order of first use
+	seqs := map[string][]int{} // Client-Id -> Request-Seqs seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seq, _ := strconv.Atoi(r.Header.Get("Request-Seq"))
+		id := r.Header.Get("Client-Id")
+		mu.Lock()
+		if seqs[id] == nil {
+			order = append(order, id)
+		}
+		seqs[id] = append(seqs[id], seq)
+		mu.Unlock()
+		if seq == 3 {
+			http.Error(w, "session expired: ...", http.StatusConflict)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	op, err := HTTPKV{Nodes: []string{srv.URL}, Keys: 1, Value: 1}.Op(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 7 {
+		if _, err := op(context.Background(), 0, i); (err != nil) != (i%3 == 2) {
+			t.Fatalf("call %d: error %v; want one for every third call, the 409s", i, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(order) != 3 {
+		t.Fatalf("%d client ids for 7 calls with a 409 at each seq 3; want 3", len(order))
+	}
+	for k, id := range order {
+		want := []int{1, 2, 3}
+		if k == 2 {
+			want = []int{1}
+		}
+		if !slices.Equal(seqs[id], want) {
+			t.Errorf("client id %d sent seqs %v; want %v", k, seqs[id], want)
+		}
 	}
 }

@@ -13,8 +13,9 @@ import (
 // Defaults for the zero fields of a Config.
 const (
 	// DefaultMaxRaftState: kvraft snapshots once the persisted Raft state
-	// reaches 1 MiB, so a node's disk holds about that much log plus the
-	// key/value data.
+	// reaches 1 MiB and as much log as the last snapshot was applied since
+	// it, so a node's disk holds about that much log (at most about the
+	// key/value data's size) plus the key/value data.
 	DefaultMaxRaftState = 1 << 20
 	// DefaultRequestTimeout bounds each HTTP key/value request, from its
 	// arrival to its answer: long enough for an election (about a third of
@@ -50,9 +51,10 @@ type Config struct {
 	// connection (transport.Config.Secret); empty means none.
 	Secret string
 
-	// MaxRaftState is the persisted Raft state size, in bytes, at which
-	// kvraft takes a snapshot. 0 means DefaultMaxRaftState; -1 never
-	// snapshots (the log then grows without bound).
+	// MaxRaftState is the persisted Raft state size, in bytes, from which
+	// kvraft takes a snapshot once the log applied since the last one is
+	// as large as it. 0 means DefaultMaxRaftState; -1 never snapshots (the
+	// log then grows without bound).
 	MaxRaftState int
 
 	// RequestTimeout bounds each key/value request made through the HTTP

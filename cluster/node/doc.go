@@ -30,7 +30,12 @@
 // (Peers[ID] by default); then serves HTTP on
 // Config.HTTP (port 0 picks one: HTTPAddr says which). kvraft snapshots
 // when the persisted Raft state passes MaxRaftState (DefaultMaxRaftState,
-// 1 MiB).
+// 1 MiB) and the log applied since the last snapshot is at least as large
+// as that snapshot (kvraft's SnapshotInProportion): a snapshot rewrites
+// the whole state, so it waits until the writes since the last one add up
+// to as much, and the cost of a write stays its own bytes (twice over at
+// most) however large the state grows. The log on disk so stays below
+// about the state's size (or MaxRaftState, if larger).
 //
 // Close stops, in order: the HTTP server (requests in progress get their
 // answer, or 503), the requests' RPCs, the kvraft server and Raft peer
@@ -45,6 +50,8 @@
 //	PUT    /kv/{key}   the body becomes the value; 204
 //	POST   /kv/{key}   the body is appended to the value; 204
 //	DELETE /kv/{key}   the key is removed; 204 (absent or not)
+//	                   Any of the four: 409 if its Client-Id and
+//	                   Request-Seq are stale or its session expired (below)
 //	GET    /status     200 and JSON: id, role, term, leader, commit_index,
 //	                   applied, log_entries, snapshot_index, disk_bytes,
 //	                   config_index, config_committed, members
@@ -71,8 +78,8 @@
 // sends it to the members' KVServer RPCs (to its own member by calling the
 // handler in process, to the others over the transport), starting with
 // the member that last answered, moving on at ErrWrongLeader or a lost
-// call, pausing 50 ms after each full round, until one answers OK or
-// ErrNoKey. Reads go
+// call, pausing 50 ms after each full round, until one answers anything
+// else. Reads go
 // through the Raft log as kvraft does, so they are linearizable. Each
 // request has Config.RequestTimeout (DefaultRequestTimeout, 3 s) from its
 // arrival: after that it gets 503 with a one-line reason, so a node cut
@@ -80,13 +87,32 @@
 // is unknown: a write may still take effect.
 //
 // Exactly once: a client that retries may send the headers Client-Id (a
-// nonzero decimal int64) and Request-Seq (a positive decimal int64, one
-// higher for each new request of that client, one request at a time).
-// kvraft's duplicate table then applies a retried request once and answers
-// it with the recorded result. A request without them gets one of the
-// node's own client ids (a pool of 64, drawn at random by each process,
-// each used by one request at a time with a rising seq), so the duplicate
-// table grows by 64 entries per node start, not per request.
+// nonzero decimal int64) and Request-Seq (a positive decimal int64: 1 for
+// the client's first request, one higher for each new one, one request at
+// a time). kvraft's duplicate table then applies a retried request once
+// and answers it with the recorded result. Two answers say a request was
+// not applied, each a 409 with a one-line reason:
+//
+//   - "stale request: ...": Request-Seq is below the client's last applied
+//     one, so it is an old copy of an earlier request, not a retry of the
+//     last (which gets the last's recorded result).
+//   - "session expired: ...": kvraft keeps a client's session for
+//     kvraft.SessionTimeout (an hour) after its last request, measured by
+//     the leaders' clocks as the log records them, so that every member
+//     forgets the same clients at the same log index. A Client-Id with no
+//     session, whose Request-Seq is not 1, gets this: its session expired,
+//     or its Request-Seq 1 was never applied (it timed out). Send the
+//     request again with a new Client-Id from Request-Seq 1 (not the same
+//     id: a Request-Seq 1 still in flight could yet be applied, and
+//     answer for the new request). If a request of the old session was in
+//     flight, its outcome is unknown.
+//
+// A request without the headers gets one of the node's own client ids (a
+// pool of 64, drawn at random by each process, each used by one request at
+// a time with a rising seq), so the duplicate table grows by 64 entries
+// per node start, not per request. An id whose session expired while it
+// sat in the pool (or whose seq 1 timed out) is drawn afresh from seq 1,
+// and the request sent again: such requests never get a 409.
 //
 // Bad input gets a 4xx and a one-line reason: an empty or too long key or
 // a malformed header 400, a body over MaxValue 413, a method the path does

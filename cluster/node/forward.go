@@ -59,6 +59,9 @@ type forwarder struct {
 
 // clientId is a node-internal kvraft client: one request at a time, each
 // with the next seq, so kvraft's duplicate table holds one entry per id.
+// An id may sit in the pool longer than kvraft.SessionTimeout, or have
+// its seq 1 lost to a timeout; kvraft then answers ErrSessionExpired, and
+// the id is drawn afresh from seq 1 (do).
 type clientId struct {
 	id  int64
 	seq int64
@@ -74,25 +77,38 @@ type kvHandlers interface {
 func newForwarder(p *peers, voters func() []int, self int, local kvHandlers, logf func(format string, args ...any)) (*forwarder, error) {
 	f := &forwarder{peers: p, voters: voters, self: self, local: local, logf: logf, pool: make(chan *clientId, poolSize), closed: make(chan struct{})}
 	f.leader.Store(-1)
-	// Ids are drawn afresh by each process: kvraft's duplicate table
-	// outlives the process, so an id used again from seq 1 would have
-	// every request taken for a duplicate.
-	var b [8]byte
 	for range poolSize {
-		if _, err := rand.Read(b[:]); err != nil {
-			return nil, fmt.Errorf("node: drawing client ids: %w", err)
+		id, err := drawClientId()
+		if err != nil {
+			return nil, err
 		}
-		f.pool <- &clientId{id: int64(binary.BigEndian.Uint64(b[:]) >> 1)}
+		f.pool <- &clientId{id: id}
 	}
 	return f, nil
 }
 
+// drawClientId returns a new node-internal client id: 63 random bits.
+// Ids are drawn afresh by each process, and whenever a session expired:
+// kvraft's duplicate table outlives the process, so an id used again from
+// seq 1 would have its requests taken for an old session's.
+func drawClientId() (int64, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return 0, fmt.Errorf("node: drawing a client id: %w", err)
+	}
+	return int64(binary.BigEndian.Uint64(b[:]) >> 1), nil
+}
+
 // do runs o, with o.clientId and o.seq set by the caller or, if clientId
-// is zero, from the pool. It returns kvraft's answer (OK or ErrNoKey), or
-// an error saying why none came before ctx ended.
+// is zero, from the pool. It returns kvraft's answer (OK or ErrNoKey; for
+// the caller's ids also ErrStaleRequest or ErrSessionExpired, which mean
+// the request was not applied), or an error saying why none came before
+// ctx ended. A pool id whose session expired gets a new id, and the
+// request is sent again from seq 1: not applied in the old session, it is
+// applied once in the new.
 func (f *forwarder) do(ctx context.Context, o op) (result, error) {
+	var c *clientId // the pool's, if o has no id of its own
 	if o.clientId == 0 {
-		var c *clientId
 		select {
 		case c = <-f.pool:
 		case <-ctx.Done():
@@ -109,6 +125,7 @@ func (f *forwarder) do(ctx context.Context, o op) (result, error) {
 		}
 	}
 	last := "no member tried"
+	again := false // send to srv again, at once
 	for tried := 0; ; tried++ {
 		// Each step goes to the next voter of the configuration in use
 		// now, after srv: a change made while the request waits is
@@ -116,12 +133,13 @@ func (f *forwarder) do(ctx context.Context, o op) (result, error) {
 		ids := f.voters()
 		if len(ids) == 0 {
 			last = "this node is in no configuration yet (a new member that has not joined)"
-		} else if tried == 0 && slices.Contains(ids, srv) {
+		} else if (tried == 0 || again) && slices.Contains(ids, srv) {
 			// srv, the last to answer, goes first
 		} else {
+			again = false
 			srv = nextMember(ids, srv)
 		}
-		if tried > 0 && (len(ids) == 0 || srv == ids[0]) {
+		if tried > 0 && !again && (len(ids) == 0 || srv == ids[0]) {
 			t := time.NewTimer(roundBackoff)
 			select {
 			case <-t.C:
@@ -141,16 +159,26 @@ func (f *forwarder) do(ctx context.Context, o op) (result, error) {
 			continue
 		}
 		r, ok := f.call(ctx, srv, o)
+		again = false
 		switch {
-		case ok && (r.err == kvraft.OK || r.err == kvraft.ErrNoKey):
+		case !ok:
+			last = fmt.Sprintf("member %d did not answer", srv)
+		case r.err == kvraft.ErrWrongLeader:
+			last = fmt.Sprintf("member %d: %s", srv, r.err)
+		case r.err == kvraft.ErrSessionExpired && c != nil && o.seq > 1:
+			id, err := drawClientId()
+			if err != nil {
+				return result{}, err
+			}
+			c.id, c.seq = id, 1
+			o.clientId, o.seq = c.id, c.seq
+			last = fmt.Sprintf("member %d: %s; a new internal client id", srv, r.err)
+			again = true
+		default:
 			if old := f.leader.Swap(int64(srv)); old != int64(srv) {
 				f.logf("requests now go to member %d (the leader, as far as this node knows)", srv)
 			}
 			return r, nil
-		case ok:
-			last = fmt.Sprintf("member %d: %s", srv, r.err)
-		default:
-			last = fmt.Sprintf("member %d did not answer", srv)
 		}
 	}
 }

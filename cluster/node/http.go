@@ -147,6 +147,12 @@ func (n *Node) kvHandler(kind kvraft.OpKind) http.HandlerFunc {
 		switch {
 		case err != nil:
 			httpError(w, http.StatusServiceUnavailable, err.Error())
+		case res.err == kvraft.ErrStaleRequest:
+			httpError(w, http.StatusConflict, "stale request: Request-Seq is below this Client-Id's last applied request; not applied")
+		case res.err == kvraft.ErrSessionExpired:
+			httpError(w, http.StatusConflict, fmt.Sprintf("session expired: this Client-Id has no session (idle over %v, or its Request-Seq 1 never applied); not applied; send it again with a new Client-Id and Request-Seq 1", kvraft.SessionTimeout))
+		case res.err != kvraft.OK && res.err != kvraft.ErrNoKey:
+			httpError(w, http.StatusInternalServerError, fmt.Sprintf("kvraft answered %s", res.err))
 		case kind == kvraft.OpGet && res.err == kvraft.ErrNoKey:
 			httpError(w, http.StatusNotFound, "no such key")
 		case kind == kvraft.OpGet:

@@ -124,7 +124,7 @@ func TestClientHeadersGiveExactlyOnce(t *testing.T) {
 	c.get(2, "log", "x")
 	id2 := []string{"Client-Id", "4242", "Request-Seq", "2"}
 	c.must(2, http.StatusNoContent, "POST", "/kv/log", "y", id2...)
-	c.must(0, http.StatusNoContent, "POST", "/kv/log", "x", id...) // a late duplicate of seq 1
+	c.must(0, http.StatusNoContent, "POST", "/kv/log", "y", id2...) // a retry of the last: its recorded result
 	c.get(1, "log", "xy")
 	// Requests without headers are never mistaken for duplicates.
 	for range 3 {
@@ -169,5 +169,111 @@ func TestConcurrentAppends(t *testing.T) {
 			want += fmt.Sprintf("%d.", k)
 		}
 		c.get(cl%3, fmt.Sprintf("c%d", cl), want)
+	}
+}
+
+// An older request than a client's last (a late copy of its seq 1 after
+// its seq 2) is refused with a 409 and changes nothing: it is not a retry
+// of the last request, and gets no other request's answer. A client with
+// no session (never seen, or expired) whose Request-Seq is not 1 gets a
+// 409 of its own, and nothing is applied; a new Client-Id from 1 works.
+func TestClientHeadersStaleOrExpired409(t *testing.T) {
+	c := newCluster(t, 3, 0, 0)
+	seq := func(id, n int) []string { return []string{"Client-Id", fmt.Sprint(id), "Request-Seq", fmt.Sprint(n)} }
+	c.must(0, http.StatusNoContent, "POST", "/kv/log", "x", seq(4242, 1)...)
+	c.must(1, http.StatusNoContent, "POST", "/kv/log", "y", seq(4242, 2)...)
+	// A member answers a retry from its own applied state, where a
+	// lagging one may not have seq 2 yet (and takes seq 1 for the last).
+	c.waitApplied(3)
+	oneLine := func(what, body, want string) {
+		t.Helper()
+		if body = strings.TrimSuffix(body, "\n"); !strings.Contains(body, want) || strings.Contains(body, "\n") {
+			t.Errorf("%s: reason %q, want one line with %q", what, body, want)
+		}
+	}
+	for i := range 3 { // at every node: forwarded, or answered by the leader
+		for _, m := range []string{"POST", "PUT", "DELETE", "GET"} {
+			oneLine(fmt.Sprintf("node %d: %s of seq 1 after seq 2", i, m), c.must(i, http.StatusConflict, m, "/kv/log", "stale", seq(4242, 1)...), "stale request")
+		}
+	}
+	c.get(2, "log", "xy")
+
+	// Never seen with Request-Seq 5, as after an expiry, or after a lost
+	// Request-Seq 1.
+	for i := range 3 {
+		oneLine(fmt.Sprintf("node %d: seq 5 with no session", i), c.must(i, http.StatusConflict, "POST", "/kv/log", "lost", seq(777, 5)...), "session expired")
+	}
+	oneLine("GET with no session", c.must(0, http.StatusConflict, "GET", "/kv/log", "", seq(778, 2)...), "session expired")
+	c.get(1, "log", "xy")
+	c.must(2, http.StatusNoContent, "POST", "/kv/log", "z", seq(779, 1)...)
+	c.must(0, http.StatusNoContent, "POST", "/kv/log", "w", seq(779, 2)...)
+	c.get(1, "log", "xyzw")
+}
+
+// The node's own client ids (requests without Client-Id) whose sessions
+// are gone (expired while the id sat in the pool, or its seq 1 lost to a
+// timeout) start afresh: the request is applied once, under a new id
+// from seq 1, not refused.
+func TestInternalClientIdsRenewExpiredSessions(t *testing.T) {
+	c := newCluster(t, 3, 0, 0)
+	c.must(0, http.StatusNoContent, "PUT", "/kv/k", "a")
+	// Every id of node 0's pool is now past a seq 1 kvraft never saw.
+	f := c.nodes[0].fwd
+	before := map[int64]bool{}
+	var ids []*clientId
+	for range poolSize {
+		id := <-f.pool
+		if id.seq <= 1 {
+			id.seq = 41
+		}
+		before[id.id] = true
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		f.pool <- id
+	}
+	// Three requests, each with the next id of the pool (a FIFO).
+	c.must(0, http.StatusNoContent, "POST", "/kv/k", "b")
+	c.must(0, http.StatusNoContent, "POST", "/kv/k", "c")
+	c.get(0, "k", "abc")
+	renewed := 0
+	for range poolSize {
+		id := <-f.pool
+		if !before[id.id] {
+			renewed++
+			if id.seq != 1 {
+				t.Errorf("renewed id %d at seq %d, want 1", id.id, id.seq)
+			}
+		}
+		ids = append(ids, id)
+	}
+	for _, id := range ids[poolSize:] {
+		f.pool <- id
+	}
+	if renewed != 3 {
+		t.Errorf("%d of node 0's internal ids renewed by three requests, want 3", renewed)
+	}
+}
+
+// waitApplied waits until the first n nodes have applied the same index.
+func (c *cluster) waitApplied(n int) {
+	c.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var applied []int
+		for i := range n {
+			applied = append(applied, c.status(i).Applied)
+		}
+		same := true
+		for _, a := range applied {
+			same = same && a == applied[0]
+		}
+		if same {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("nodes at applied indexes %v after 5 s, want all at one", applied)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

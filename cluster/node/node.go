@@ -99,6 +99,7 @@ func Start(cfg Config) (n *Node, err error) {
 	}
 	persister := raft.NewPersister(n.storage, state, snapshot, n.fatal)
 	n.kv = kvraft.StartKVMember(cfg.ID, persister, cfg.MaxRaftState, raft.Options{Servers: servers, Dial: n.peers.dial})
+	n.kv.SnapshotInProportion() // a write costs its bytes, not the state's (doc.go)
 	if n.fwd, err = newForwarder(n.peers, n.voters, cfg.ID, n.kv, n.logf); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"raftlab/cluster/disk"
 	"raftlab/internal/bugs"
+	"raftlab/raft"
 )
 
 // lazyFlush is how long the deliberate bug ack-before-fsync keeps saves
@@ -31,6 +32,9 @@ type storage struct {
 	stop    chan struct{}
 	flushed chan struct{}
 }
+
+// The node's storage stages snapshots, so Raft writes them without its lock.
+var _ raft.SnapshotStager = (*storage)(nil)
 
 func newStorage(s *disk.Store) *storage {
 	st := &storage{store: s}
@@ -87,6 +91,43 @@ func (s *storage) Append(header []byte, keep int, tail []byte) error {
 	s.slow()
 	return err
 }
+
+// StageSnapshot writes a snapshot aside (raft.SnapshotStager): the slow
+// part of saving a big one, which Raft does without its lock. It does not
+// take s.mu, so the appends of the peer go on meanwhile; the Store allows
+// it beside its other calls. The deliberate bug's lazy writes do not
+// apply to it: what it stages is not acknowledged until SaveStaged.
+func (s *storage) StageSnapshot(snapshot []byte) (any, error) {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, errStorageClosed
+	}
+	return s.store.StageSnapshot(snapshot)
+}
+
+// SaveStaged saves the state with a staged snapshot, or (staged nil)
+// with the one the store holds.
+func (s *storage) SaveStaged(raftstate []byte, staged any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errStorageClosed
+	}
+	if s.stop != nil {
+		raftstate := bytes.Clone(raftstate)
+		s.pending = append(s.pending, func() error { return s.store.SaveStaged(raftstate, staged) })
+		return nil
+	}
+	err := s.store.SaveStaged(raftstate, staged)
+	s.size.Store(s.store.Size())
+	s.slow()
+	return err
+}
+
+// DropStaged removes a staged snapshot that will not be saved.
+func (s *storage) DropStaged(staged any) { s.store.DropStaged(staged) }
 
 // flusher writes the saves the bug acknowledged early, lazyFlush after
 // they were made, until Close.

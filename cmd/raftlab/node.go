@@ -24,7 +24,7 @@ func runNode(args []string, stderr io.Writer) error {
 	httpAddr := fs.String("http", "", "the HTTP API's listen address, e.g. 127.0.0.1:8000 (required)")
 	dir := fs.String("dir", "", "this member's data directory, created if missing (required)")
 	secret := fs.String("secret", "", "shared cluster secret checked on every peer connection (default $RAFTLAB_SECRET)")
-	maxState := fs.Int("max-raft-state", 0, fmt.Sprintf("snapshot once the persisted Raft state reaches this many bytes; 0 means %d, -1 never", node.DefaultMaxRaftState))
+	maxState := fs.Int("max-raft-state", 0, fmt.Sprintf("snapshot once the persisted Raft state reaches this many bytes (and the log since the last snapshot is as large as it); 0 means %d, -1 never", node.DefaultMaxRaftState))
 	faults := fs.String("faults", "", `turn on the fault control for raftlab torture, starting with these faults (JSON, e.g. {"drop":[1]}; {} for none): the node then also serves GET and PUT /faults; never in production`)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: raftlab node -id I -peers HOST:PORT,... -http HOST:PORT -dir DIR [flags]")

@@ -17,8 +17,9 @@
 //   - stale-read (kvraft): Get answers from the server's own state without
 //     going through the log, on any member: a follower, or a leader cut
 //     off in a minority, returns values others have overwritten.
-//   - snapshot-without-duplicates (kvraft): a snapshot leaves out the
-//     table of each client's last request, so a server restored from one
+//   - snapshot-without-duplicates (kvraft): a snapshot leaves out each
+//     client's last request (it keeps their sessions, so a client is not
+//     taken for one whose session expired), so a server restored from one
 //     applies a retried request a second time.
 //   - snapshot-before-last-chunk (raft): a follower installs a leader's
 //     snapshot as soon as its first chunk arrives, with the bytes it holds,

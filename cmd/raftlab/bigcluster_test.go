@@ -178,11 +178,30 @@ func (b *bigCluster) catchUp(from int, since time.Time) time.Duration {
 		if errL == nil && errF == nil && want.Applied > 0 && got.Applied == want.Applied {
 			return time.Since(since)
 		}
+		b.checkRunning(b.lagger, from)
+		if errF == nil && got.Role == "dead" {
+			log := b.procs[b.lagger].stderr.String()
+			b.t.Fatalf("node %d's Raft is dead (%s); its log ends:\n%s", b.lagger, brief(got), log[max(0, len(log)-2000):])
+		}
 		if time.Now().After(deadline) {
 			b.t.Fatalf("node %d has not caught up with node %d within %v: node %d %+v %v; node %d %+v %v",
 				b.lagger, from, b.limit(), b.lagger, brief(got), errF, from, brief(want), errL)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// checkRunning fails the test at once if any of nodes ids has exited,
+// with the end of its log: a node that died will not catch up.
+func (b *bigCluster) checkRunning(ids ...int) {
+	b.t.Helper()
+	for _, i := range ids {
+		select {
+		case <-b.procs[i].done:
+			log := b.procs[i].stderr.String()
+			b.t.Fatalf("node %d exited (%v); its log ends:\n%s", i, b.procs[i].err, log[max(0, len(log)-2000):])
+		default:
+		}
 	}
 }
 
@@ -359,6 +378,7 @@ func (b *bigCluster) waitTransfer(l int, since time.Time) int {
 		if sent >= want {
 			return sent
 		}
+		b.checkRunning(b.lagger, l)
 		if time.Now().After(deadline) {
 			b.t.Fatalf("%d chunks sent to node %d within %v; want %d (%v); node %d %s",
 				sent, b.lagger, b.limit(), want, err, b.lagger, brief(fs))

@@ -262,24 +262,32 @@ func (b *bigCluster) checkOwnState(l, x int) {
 	}
 	b.procs[l].kill()
 	b.start(x)
-	deadline := time.Now().Add(time.Minute)
-	for {
-		st, err := b.status(b.lagger)
-		if err == nil && st.Role == "leader" {
-			break
-		}
-		if xs, err := b.status(x); err == nil && xs.Role == "leader" {
-			b.t.Fatalf("node %d, without the marker, was elected: %s", x, brief(xs))
-		}
-		if time.Now().After(deadline) {
-			b.t.Fatalf("node %d not elected within 1 minute of killing node %d: %s %v", b.lagger, l, brief(st), err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	b.waitElected(b.lagger, x, fmt.Sprintf("killing node %d", l))
 	if v, status, err := b.get(b.lagger, "marker"); err != nil || status != 200 || v != "m" {
 		b.t.Fatalf("GET marker at node %d, the leader: %q %d %v", b.lagger, v, status, err)
 	}
 	b.checkReads(b.lagger)
+}
+
+// waitElected waits up to a minute for node want to lead, and returns its
+// status; node never must not lead meanwhile. after says what started the
+// election.
+func (b *bigCluster) waitElected(want, never int, after string) node.Status {
+	b.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := b.status(want)
+		if err == nil && st.Role == "leader" {
+			return st
+		}
+		if ns, err := b.status(never); err == nil && ns.Role == "leader" {
+			b.t.Fatalf("node %d was elected after %s: %s; only node %d can be (its log is the only one up to date)", never, after, brief(ns), want)
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("node %d not elected within a minute of %s: %s %v", want, after, brief(st), err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // rss is a process's peak and current resident set (Linux's VmHWM and

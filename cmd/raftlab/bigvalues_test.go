@@ -15,8 +15,6 @@ import (
 	"runtime"
 	"testing"
 	"time"
-
-	"raftlab/cluster/node"
 )
 
 var bigValues = flag.Int("bigvalues", 80, "values of 1,000,000 bytes the BigValues tests write (300: a state past 256 MiB; give go test -timeout 30m)")
@@ -50,11 +48,11 @@ func TestBigValuesFollowerCatchesUp(t *testing.T) {
 	rssNote := b.rssLine(b.leader)
 	t.Logf("%d values of 1 MB (%.0f MiB): writes %.1f s, node %d's catch-up %.1f s; %s",
 		b.n, b.stateMiB(), writes.Seconds(), b.lagger, catchUp.Seconds(), rssNote)
-	b.checkMemory()
+	b.checkMemory(b.leader)
 	b.checkOwnState(b.leader, b.other())
 }
 
-// checkMemory holds the leader's and the lagger's peak RSS to a bound.
+// checkMemory holds the peak RSS of leader l and of the lagger to a bound.
 //
 // The issue asks for at most the state plus 64 MiB on either side. What
 // we measure (main at 5bca198: snapshots in proportion to the log, staged
@@ -72,7 +70,7 @@ func TestBigValuesFollowerCatchesUp(t *testing.T) {
 // catches memory that grows with more than the state (a copy per chunk or
 // per try, a leak per transfer); the figures logged are the ones to hold
 // against the issue's.
-func (b *bigCluster) checkMemory() {
+func (b *bigCluster) checkMemory(l int) {
 	b.t.Helper()
 	if runtime.GOOS != "linux" {
 		return
@@ -82,7 +80,7 @@ func (b *bigCluster) checkMemory() {
 		factor = 32
 	}
 	bound := factor*b.stateMiB() + 64
-	for _, i := range []int{b.leader, b.lagger} {
+	for _, i := range []int{l, b.lagger} {
 		if peak, _, ok := rss(b.procs[i]); ok && peak > bound {
 			b.t.Errorf("node %d's peak RSS %.0f MiB is past %.0f MiB (%.0f times the state of %.0f MiB, plus 64; the issue asks for the state plus 64 MiB)",
 				i, peak, bound, factor, b.stateMiB())
@@ -106,6 +104,7 @@ func TestBigValuesFollowerKilledDuringTransfer(t *testing.T) {
 	b.checkReads(b.lagger)
 	t.Logf("%d values of 1 MB: node %d, killed in the middle of the transfer, caught up %.1f s after its second start; %s",
 		b.n, b.lagger, catchUp.Seconds(), b.rssLine(b.leader))
+	b.checkMemory(b.leader)
 	b.checkOwnState(b.leader, b.other())
 }
 
@@ -121,22 +120,7 @@ func TestBigValuesLeaderKilledDuringTransfer(t *testing.T) {
 	b.procs[b.leader].kill()
 	killed := time.Now()
 	s := b.other()
-	deadline := killed.Add(time.Minute)
-	var st node.Status
-	for {
-		var err error
-		st, err = b.status(s)
-		if err == nil && st.Role == "leader" {
-			break
-		}
-		if ls, err := b.status(b.lagger); err == nil && ls.Role == "leader" {
-			t.Fatalf("node %d, which had not caught up, was elected: %s", b.lagger, brief(ls))
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("node %d not elected within 1 minute of killing leader %d: %s %v", s, b.leader, brief(st), err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	st := b.waitElected(s, b.lagger, fmt.Sprintf("killing leader %d", b.leader))
 	t.Logf("leader %d killed after %d chunks of the snapshot were sent to node %d; node %d leads term %d after %.1f s",
 		b.leader, sent, b.lagger, s, st.Term, time.Since(killed).Seconds())
 	catchUp := b.catchUp(s, killed)
@@ -144,5 +128,6 @@ func TestBigValuesLeaderKilledDuringTransfer(t *testing.T) {
 	b.checkReads(b.lagger)
 	t.Logf("%d values of 1 MB: node %d caught up from the new leader %d %.1f s after the old one was killed; %s",
 		b.n, b.lagger, s, catchUp.Seconds(), b.rssLine(s))
+	b.checkMemory(s)
 	b.checkOwnState(s, b.leader)
 }

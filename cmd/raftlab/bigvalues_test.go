@@ -64,9 +64,9 @@ func TestBigValuesFollowerCatchesUp(t *testing.T) {
 //	80 values under -race:   leader 1599-1962 MiB (21-26 S), follower 1410-1495 MiB (18.5-20 S)
 //
 // The leader's live heap after a GC reaches 287 MiB with 80 values (3.8
-// S: the map, the log in memory, its encoding, the Persister's copy, the
-// snapshot), and Go lets the heap grow to twice the live heap before the
-// next GC. So the bound asserted is what those runs leave room under, not
+// S, by GODEBUG=gctrace=1; as we read the code, not profiled: the map,
+// the log in memory, its encoding, the Persister's copy, the snapshot),
+// and Go lets the heap grow to twice the live heap before the next GC. So the bound asserted is what those runs leave room under, not
 // the issue's: 12 S + 64 MiB (40 S + 64 MiB with the race detector). It
 // catches memory that grows with more than the state (a copy per chunk or
 // per try, a leak per transfer); the figures logged are the ones to hold

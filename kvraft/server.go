@@ -324,7 +324,7 @@ func (kv *KVServer) maybeSnapshot(index int) {
 	if kv.inProportion.Load() && kv.appliedBytes < kv.snapshotSize {
 		return
 	}
-	data := kv.sm.encode()
+	data := kv.sm.encodeSized(kv.snapshotSize)
 	kv.toSnapshot = &takeSnapshot{index: index, data: data}
 	kv.appliedBytes = 0
 	kv.snapshotSize = len(data)

@@ -100,7 +100,12 @@ type snapshotState struct {
 }
 
 // encode returns a snapshot of the whole state.
-func (sm *stateMachine) encode() []byte {
+func (sm *stateMachine) encode() []byte { return sm.encodeSized(0) }
+
+// encodeSized is encode into a buffer made for about hint bytes (the last
+// snapshot's size): a big state is then encoded without the buffer
+// doubling its way up, which would hold up to twice the state meanwhile.
+func (sm *stateMachine) encodeSized(hint int) []byte {
 	st := snapshotState{Store: sm.Store, Clients: sm.Sessions, LastApplied: sm.LastApplied, LogClock: sm.LogClock}
 	if bugs.On(bugs.SnapshotWithoutDuplicates) {
 		// The deliberate bug (internal/bugs; never in a production build):
@@ -112,6 +117,7 @@ func (sm *stateMachine) encode() []byte {
 		}
 	}
 	var buf bytes.Buffer
+	buf.Grow(hint + hint/8)
 	if err := labgob.NewEncoder(&buf).Encode(st); err != nil {
 		panic(fmt.Sprintf("kvraft: encoding a snapshot: %v", err))
 	}

@@ -75,8 +75,11 @@ func MakePersister() *Persister {
 // cannot persist must not go on, since it could acknowledge what it would
 // then forget. fail must not return (a node logs why it stops and exits);
 // if it does, or is nil, the Persister panics with the error.
+//
+// The Persister takes snapshot as it is (a big one is not copied): the
+// caller must not change it afterwards.
 func NewPersister(s Storage, raftstate, snapshot []byte, fail func(error)) *Persister {
-	return &Persister{raftstate: clone(raftstate), snapshot: clone(snapshot), storage: s, fail: fail}
+	return &Persister{raftstate: clone(raftstate), snapshot: snapshot, shared: true, storage: s, fail: fail}
 }
 
 // failed stops everything after s failed. Caller holds ps.mu.
@@ -189,19 +192,31 @@ func (ps *Persister) saveAppend(since uint64, header []byte, keep int, tail []by
 // stageSnapshot makes snapshot durable aside, when the storage can, without
 // ps.mu: the slow part of saving a big snapshot, which the caller does
 // without its own locks. The Persister keeps the slice itself once it is
-// saved (saveStaged): the caller must never change it.
-func (ps *Persister) stageSnapshot(snapshot []byte) *stagedSnapshot {
+// saved (saveStaged): the caller must never change it. A failure is
+// returned, not fatal: staging changes nothing durable and acknowledges
+// nothing (and it may fail because the storage closed after a Kill); the
+// caller drops the snapshot.
+func (ps *Persister) stageSnapshot(snapshot []byte) (*stagedSnapshot, error) {
 	st := &stagedSnapshot{data: snapshot}
 	if sg, ok := ps.storage.(SnapshotStager); ok {
 		staged, err := sg.StageSnapshot(snapshot)
 		if err != nil {
-			ps.mu.Lock()
-			defer ps.mu.Unlock()
-			ps.failed(err)
+			return nil, fmt.Errorf("raft: Persister: staging a snapshot of %d bytes: %w", len(snapshot), err)
 		}
 		st.staged = staged
 	}
-	return st
+	return st, nil
+}
+
+// sharedSnapshot returns the saved snapshot itself, not a copy, for the
+// Raft peer that keeps it as its own (immutable) snapshot: a later save of
+// the same slice then keeps what the storage holds instead of writing it
+// again.
+func (ps *Persister) sharedSnapshot() []byte {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	ps.shared = true
+	return ps.snapshot
 }
 
 // dropStaged forgets a staged snapshot that will not be saved.

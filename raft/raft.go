@@ -13,6 +13,8 @@ import (
 
 // ApplyMsg is what a peer delivers on applyCh: a committed command
 // (CommandValid) or a snapshot to install (SnapshotValid), in index order.
+// Snapshot is the peer's own (immutable) copy, not made again for the
+// service, which must only read it.
 type ApplyMsg struct {
 	CommandValid bool
 	Command      interface{}
@@ -171,7 +173,7 @@ func start(me int, persister *Persister, applyCh chan ApplyMsg, peers []*labrpc.
 	rf.replicateCond = sync.NewCond(&rf.mu)
 	rf.state.withConfig, rf.state.initial = dial != nil, initial
 
-	if err := rf.readPersist(persister.ReadRaftState(), persister.ReadSnapshot()); err != nil {
+	if err := rf.readPersist(persister.ReadRaftState(), persister.sharedSnapshot()); err != nil {
 		// A peer that cannot trust its storage must not vote or lead: it
 		// stays dead, and leaves the persisted bytes untouched.
 		fmt.Fprintf(os.Stderr, "raft: peer %d cannot restore its persisted state, so it stays down: %v\n", me, err)

@@ -273,6 +273,9 @@ func (rf *Raft) AppendEntries(args *AppendEntriesArgs, reply *AppendEntriesReply
 	}
 	rf.appendNew(prev, entries, args.LeaderId)
 	reply.Success = true
+	if in := rf.incoming; in != nil && !in.installing && in.index <= prev+len(entries) {
+		rf.incoming = nil // caught up through the log: the snapshot being collected is not needed
+	}
 	// Commit no further than what this RPC showed to match the leader.
 	if newCommit := min(args.LeaderCommit, prev+len(entries)); newCommit > rf.commitIndex {
 		rf.dlog(tCommit, "commit %d -> %d (leader S%d)", rf.commitIndex, newCommit, args.LeaderId)

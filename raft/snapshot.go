@@ -20,8 +20,13 @@ var snapshotChunk atomic.Int64
 
 const defaultSnapshotChunk = 1 << 20
 
-// chunkTimeout bounds the wait for the reply to one chunk (callChunk).
-const chunkTimeout = 500 * time.Millisecond
+// chunkTimeout bounds the wait for the reply to one chunk (callChunk); it
+// doubles after each chunk abandoned, up to maxChunkTimeout, and starts
+// again after a reply.
+const (
+	chunkTimeout    = 500 * time.Millisecond
+	maxChunkTimeout = 16 * time.Second
+)
 
 func init() { snapshotChunk.Store(defaultSnapshotChunk) }
 
@@ -46,10 +51,16 @@ func (rf *Raft) Snapshot(index int, snapshot []byte) {
 		return
 	}
 	data := clone(snapshot)
-	staged := rf.persister.stageSnapshot(data)
+	staged, err := rf.persister.stageSnapshot(data)
 
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
+	if err != nil {
+		if !rf.killed() {
+			fmt.Fprintf(os.Stderr, "raft: peer %d: Snapshot(%d) dropped: %v\n", rf.me, index, err)
+		}
+		return
+	}
 	if !rf.snapshotWanted(index) {
 		rf.persister.dropStaged(staged)
 		return
@@ -105,6 +116,7 @@ func (rf *Raft) startSnapshot(peer int, pr *progress) {
 func (rf *Raft) sendSnapshot(peer int, pr *progress, end *labrpc.ClientEnd, term int, s *snapshotSend) {
 	sum := crc32.Checksum(s.data, castagnoli) // the data is immutable: no lock needed
 	offset := 0
+	timeout := chunkTimeout
 	for {
 		rf.mu.Lock()
 		if rf.killed() || rf.role != leader || rf.currentTerm != term || rf.progress[peer] != pr || pr.snap != s {
@@ -129,10 +141,15 @@ func (rf *Raft) sendSnapshot(peer int, pr *progress, end *labrpc.ClientEnd, term
 			Checksum:          sum,
 			Config:            s.config,
 		}
-		reply, ok, abandoned := rf.callChunk(end, &args)
+		reply, ok, abandoned := rf.callChunk(end, &args, timeout)
 		if abandoned {
+			// A slow link, or a follower that is away: wait longer for the
+			// next try, so a link on which a chunk takes longer than
+			// chunkTimeout still carries the transfer.
+			timeout = min(2*timeout, maxChunkTimeout)
 			continue
 		}
+		timeout = chunkTimeout
 
 		rf.mu.Lock()
 		if !ok || !rf.replyCurrent(peer, "InstallSnapshot", term, leader, reply.Term) || rf.progress[peer] != pr || pr.snap != s {
@@ -170,12 +187,12 @@ func (rf *Raft) sendSnapshot(peer int, pr *progress, end *labrpc.ClientEnd, term
 }
 
 // callChunk sends one chunk and waits for the reply, but no longer than
-// chunkTimeout: a call to a follower that is cut off may hang for seconds
+// timeout: a call to a follower that is cut off may hang for seconds
 // (labrpc's long delays, a transport's deadline), and the follower may be
 // back long before. An abandoned call (abandoned true) is sent again; its
 // late reply, if any, is dropped, and the follower's offsets make a chunk
 // that arrives twice harmless.
-func (rf *Raft) callChunk(end *labrpc.ClientEnd, args *InstallSnapshotArgs) (reply InstallSnapshotReply, ok, abandoned bool) {
+func (rf *Raft) callChunk(end *labrpc.ClientEnd, args *InstallSnapshotArgs, timeout time.Duration) (reply InstallSnapshotReply, ok, abandoned bool) {
 	type result struct {
 		reply InstallSnapshotReply
 		ok    bool
@@ -186,7 +203,7 @@ func (rf *Raft) callChunk(end *labrpc.ClientEnd, args *InstallSnapshotArgs) (rep
 		r.ok = end.Call("Raft.InstallSnapshot", args, &r.reply)
 		done <- r
 	}()
-	t := time.NewTimer(chunkTimeout)
+	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
 	case r := <-done:
@@ -215,9 +232,11 @@ func (r *snapshotReceive) sameSnapshot(a *InstallSnapshotArgs) bool {
 
 // InstallSnapshot is the RPC handler that brings a lagging follower up to a
 // leader's snapshot (Figure 13), one chunk at a time. A chunk at offset 0
-// starts a snapshot afresh (dropping any other being collected); a chunk of
-// the snapshot being collected is taken only at the offset where the bytes
-// held end; anything else is answered with the offset wanted. Nothing is
+// of another snapshot than the one being collected starts it afresh
+// (dropping the other); a chunk of the snapshot being collected is taken
+// only at the offset where the bytes held end (a late copy of an earlier
+// chunk changes nothing); anything else is answered with the offset
+// wanted. Nothing is
 // installed before the last chunk, and then only if the length and the
 // checksum match. The follower keeps any log entries after the snapshot
 // that match it, and hands the snapshot to the service through the
@@ -242,10 +261,10 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	case in.sameSnapshot(args) && in.installing:
 		reply.Offset = len(in.data) // whole, and being saved: nothing more is needed
 		return
-	case args.Offset == 0:
+	case args.Offset == 0 && !in.sameSnapshot(args):
 		in = &snapshotReceive{term: args.Term, leader: args.LeaderId, index: args.LastIncludedIndex,
 			lastTerm: args.LastIncludedTerm, size: args.Size, checksum: args.Checksum,
-			data: make([]byte, 0, min(args.Size, 64<<20))}
+			data: make([]byte, 0, min(args.Size, 4*len(args.Data)))}
 		rf.incoming = in
 	case !in.sameSnapshot(args):
 		reply.Offset = 0 // a chunk of a snapshot this peer is not collecting: start again
@@ -272,8 +291,18 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	// it if nothing overtook it meanwhile.
 	in.installing = true
 	rf.mu.Unlock()
-	staged := rf.persister.stageSnapshot(in.data)
+	staged, err := rf.persister.stageSnapshot(in.data)
 	rf.mu.Lock()
+	if err != nil {
+		if !rf.killed() {
+			fmt.Fprintf(os.Stderr, "raft: peer %d: snapshot through %d from S%d dropped: %v\n", rf.me, in.index, in.leader, err)
+		}
+		if rf.incoming == in {
+			rf.incoming = nil
+		}
+		reply.Term, reply.Offset = rf.currentTerm, 0
+		return
+	}
 	if rf.incoming != in || rf.killed() || rf.currentTerm != args.Term || args.LastIncludedIndex <= rf.commitIndex {
 		rf.persister.dropStaged(staged)
 		if rf.incoming == in {

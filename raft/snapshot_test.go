@@ -56,7 +56,7 @@ func TestInstallSnapshotChunks(t *testing.T) {
 		t.Fatalf("chunk past a gap: %+v, want offset 300", r)
 	}
 	if r := installChunk(rf, chunk(2, data, 0, 300)); r.Installed || r.Offset != 300 {
-		t.Fatalf("the first chunk again restarts: %+v, want offset 300", r)
+		t.Fatalf("a late copy of the first chunk: %+v, want offset 300 (a duplicate)", r)
 	}
 	if r := installChunk(rf, chunk(2, data, 300, 300)); r.Installed || r.Offset != 600 {
 		t.Fatalf("second chunk: %+v, want offset 600", r)

@@ -126,8 +126,17 @@ func (s *storage) SaveStaged(raftstate []byte, staged any) error {
 	return err
 }
 
-// DropStaged removes a staged snapshot that will not be saved.
-func (s *storage) DropStaged(staged any) { s.store.DropStaged(staged) }
+// DropStaged removes a staged snapshot that will not be saved; after
+// Close it leaves it (the next Open removes it), so that a late drop can
+// never touch the files of a store opened again on the same directory.
+func (s *storage) DropStaged(staged any) {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if !closed {
+		s.store.DropStaged(staged)
+	}
+}
 
 // flusher writes the saves the bug acknowledged early, lazyFlush after
 // they were made, until Close.

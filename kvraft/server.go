@@ -46,18 +46,17 @@ type KVServer struct {
 	appliedBytes int
 	snapshotSize int           // bytes of the last snapshot taken or installed
 	encodedBytes int64         // bytes of every snapshot this server encoded: what snapshots cost
-	toSnapshot   *takeSnapshot // a snapshot applyLoop hands Raft once it unlocked mu
+	toSnapshot   *takeSnapshot // a snapshot applyLoop takes and hands Raft once it unlocked mu
 
 	// inProportion: the log may grow to the last snapshot's size before
 	// the next snapshot (SnapshotInProportion).
 	inProportion atomic.Bool
 }
 
-// takeSnapshot is a snapshot of the state machine through index, encoded
-// under mu, to be handed to Raft without it.
+// takeSnapshot asks applyLoop for a snapshot of the state machine through
+// index, encoded and handed to Raft without mu.
 type takeSnapshot struct {
 	index int
-	data  []byte
 }
 
 // waiter is an RPC waiting for the operation it submitted at a log index.
@@ -257,14 +256,12 @@ func (kv *KVServer) applyLoop() {
 		case m.CommandValid:
 			answers = kv.applyCommand(m)
 		}
-		snap := kv.toSnapshot
+		snap, sm, hint := kv.toSnapshot, kv.sm, kv.snapshotSize
 		kv.toSnapshot = nil
 		kv.mu.Unlock()
 		deliver(answers)
 		if snap != nil {
-			// Raft writes it to disk; requests go on meanwhile. No other
-			// entry is applied before it returns: this is the only applier.
-			kv.rf.Snapshot(snap.index, snap.data)
+			kv.snapshot(snap.index, sm, hint)
 		}
 	}
 }
@@ -324,11 +321,22 @@ func (kv *KVServer) maybeSnapshot(index int) {
 	if kv.inProportion.Load() && kv.appliedBytes < kv.snapshotSize {
 		return
 	}
-	data := kv.sm.encodeSized(kv.snapshotSize)
-	kv.toSnapshot = &takeSnapshot{index: index, data: data}
+	kv.toSnapshot = &takeSnapshot{index: index}
 	kv.appliedBytes = 0
+}
+
+// snapshot encodes sm, the state through index, and hands it to Raft,
+// which writes it to disk; requests go on meanwhile, since neither holds
+// mu. Encoding sm without mu is safe: applyLoop, which calls this, is the
+// only goroutine that changes (or replaces) the state machine, and
+// everyone else only reads it; no entry is applied before this returns.
+func (kv *KVServer) snapshot(index int, sm *stateMachine, hint int) {
+	data := sm.encodeSized(hint)
+	kv.mu.Lock()
 	kv.snapshotSize = len(data)
 	kv.encodedBytes += int64(len(data))
+	kv.mu.Unlock()
+	kv.rf.Snapshot(index, data)
 }
 
 // SnapshotInProportion lets the Raft log grow, past maxraftstate, to the

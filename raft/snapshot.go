@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"raftlab/internal/bugs"
 	"raftlab/labrpc"
 )
 
@@ -19,6 +18,10 @@ import (
 var snapshotChunk atomic.Int64
 
 const defaultSnapshotChunk = 1 << 20
+
+// snapshotBeforeLastChunk names the deliberate bug of this file
+// (raftlab/internal/bugs.SnapshotBeforeLastChunk).
+const snapshotBeforeLastChunk = "snapshot-before-last-chunk"
 
 // chunkTimeout bounds the wait for the reply to one chunk (callChunk); it
 // doubles after each chunk abandoned, up to maxChunkTimeout, and starts
@@ -126,7 +129,7 @@ func (rf *Raft) sendSnapshot(peer int, pr *progress, end *labrpc.ClientEnd, term
 		rf.mu.Unlock()
 
 		n := min(int(snapshotChunk.Load()), len(s.data)-offset)
-		if bugs.On(bugs.SnapshotBeforeLastChunk) {
+		if bugOn(snapshotBeforeLastChunk) {
 			n = min(256, len(s.data)-offset) // the deliberate bug's many small chunks
 		}
 		args := InstallSnapshotArgs{
@@ -276,7 +279,7 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	in.data = append(in.data, args.Data...)
 	in.sum = crc32.Update(in.sum, castagnoli, args.Data)
 	reply.Offset = len(in.data)
-	early := bugs.On(bugs.SnapshotBeforeLastChunk) // the deliberate bug (internal/bugs): install what is held
+	early := bugOn(snapshotBeforeLastChunk) // the deliberate bug (internal/bugs): install what is held
 	if !args.Done && !early {
 		return
 	}

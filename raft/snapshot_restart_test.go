@@ -70,78 +70,15 @@ func TestRestartKeepsTheStoredSnapshot(t *testing.T) {
 	}
 }
 
-// delayLink delivers every call; InstallSnapshot calls to peer slow take
-// delay each (a chunk that needs longer than chunkTimeout to cross a slow
-// link), and the peer's deliveries of them are counted.
-type delayLink struct {
-	servers []*labrpc.Server
-	slow    int
-	delay   time.Duration
-
-	mu        sync.Mutex
-	cut       map[int]bool
-	delivered int
-}
-
-type delayEnd struct {
-	l        *delayLink
-	from, to int
-}
-
-func (e delayEnd) Call(svcMeth string, args []byte) ([]byte, bool) {
-	l := e.l
-	l.mu.Lock()
-	if l.cut[e.from] || l.cut[e.to] {
-		l.mu.Unlock()
-		time.Sleep(5 * time.Millisecond)
-		return nil, false
-	}
-	slow := e.to == l.slow && svcMeth == "Raft.InstallSnapshot"
-	l.mu.Unlock()
-	if slow {
-		time.Sleep(l.delay)
-		l.mu.Lock()
-		l.delivered++
-		l.mu.Unlock()
-	}
-	return l.servers[e.to].Dispatch(svcMeth, args)
-}
-
 // A chunk whose round trip takes longer than chunkTimeout (600 ms here: a
 // 1 MiB chunk at under 2 MB/s) is abandoned and sent again, with a longer
 // wait each time; the follower takes a late copy as a duplicate; the
 // transfer ends. (With a fixed wait it never did: found by review.)
 func TestSnapshotOverASlowLink(t *testing.T) {
 	withChunk(t, 1000)
-	const n = 3
-	link := &delayLink{servers: make([]*labrpc.Server, n), slow: 2, delay: 600 * time.Millisecond, cut: map[int]bool{2: true}}
-	rafts := make([]*Raft, n)
-	applied := make([]chan ApplyMsg, n)
-	for i := range n {
-		var ends []*labrpc.ClientEnd
-		for j := range n {
-			ends = append(ends, labrpc.MakeRemoteEnd(delayEnd{link, i, j}))
-		}
-		applied[i] = make(chan ApplyMsg, 1000)
-		rafts[i] = Make(ends, i, MakePersister(), applied[i])
-		link.servers[i] = labrpc.MakeServer()
-		link.servers[i].AddService(labrpc.MakeService(rafts[i]))
-	}
-	t.Cleanup(func() {
-		for _, rf := range rafts {
-			rf.Kill()
-		}
-	})
-	var leader int
-	pollUntil(t, 10*time.Second, "a leader among 0 and 1", func() bool {
-		for i := range 2 {
-			if _, ok := rafts[i].GetState(); ok {
-				leader = i
-				return true
-			}
-		}
-		return false
-	})
+	link := &slowLink{slow: 2, delay: 600 * time.Millisecond, cut: map[int]bool{2: true}}
+	rafts, applied := handCluster(t, link, nil)
+	leader := awaitLeader(t, rafts[:2])
 	const cmds = 5
 	for c := range cmds {
 		rafts[leader].Start(c)
@@ -165,7 +102,7 @@ func TestSnapshotOverASlowLink(t *testing.T) {
 		t.Logf("S2 applied %+v", m.SnapshotIndex)
 	case <-time.After(20 * time.Second):
 		link.mu.Lock()
-		d := link.delivered
+		d := link.snapCalls
 		link.mu.Unlock()
 		t.Errorf("S2 did not get a 3-chunk snapshot in 20 s over a link where a chunk takes %v (chunkTimeout %v): %d chunks delivered to it",
 			link.delay, chunkTimeout, d)

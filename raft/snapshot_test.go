@@ -6,8 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"raftlab/labrpc"
 )
 
 // whole makes args carry its Data as a whole snapshot in one chunk.
@@ -168,89 +166,14 @@ func TestSnapshotInstallChunkedUnCrash3D(t *testing.T) {
 	snapcommon(t, "Test (3D): install snapshots in chunks (unreliable+crash)", false, false, true)
 }
 
-// slowLink carries calls between peers of a hand-made cluster: to a peer
-// that is cut off, or from it, nothing arrives; InstallSnapshot calls to the slow
-// peer take slowDelay each, and it counts them, and how many were in
-// flight at once.
-type slowLink struct {
-	servers []*labrpc.Server
-	slow    int
-
-	mu          sync.Mutex
-	cut         map[int]bool
-	snapCalls   int
-	inflight    int
-	maxInflight int
-}
-
-const slowDelay = 150 * time.Millisecond
-
-type slowEnd struct {
-	l        *slowLink
-	from, to int
-}
-
-func (e slowEnd) Call(svcMeth string, args []byte) ([]byte, bool) {
-	l := e.l
-	l.mu.Lock()
-	if l.cut[e.from] || l.cut[e.to] {
-		l.mu.Unlock()
-		time.Sleep(5 * time.Millisecond) // a lost request: the caller learns nothing for a while
-		return nil, false
-	}
-	counted := e.to == l.slow && svcMeth == "Raft.InstallSnapshot"
-	if counted {
-		l.snapCalls++
-		l.inflight++
-		l.maxInflight = max(l.maxInflight, l.inflight)
-	}
-	l.mu.Unlock()
-	if counted {
-		time.Sleep(slowDelay) // the slow link of the test
-		defer func() {
-			l.mu.Lock()
-			l.inflight--
-			l.mu.Unlock()
-		}()
-	}
-	return l.servers[e.to].Dispatch(svcMeth, args)
-}
-
 // A follower behind the leader's snapshot on a slow link gets it one chunk
 // at a time: never two InstallSnapshots at once, no chunk sent twice, and
 // heartbeats flowing meanwhile (no election while it lasts).
 func TestSnapshotOneTransferAtATime(t *testing.T) {
 	withChunk(t, 1000)
-	const n = 3
-	link := &slowLink{servers: make([]*labrpc.Server, n), slow: 2, cut: map[int]bool{2: true}}
-	rafts := make([]*Raft, n)
-	applied := make([]chan ApplyMsg, n)
-	for i := range n {
-		var ends []*labrpc.ClientEnd
-		for j := range n {
-			ends = append(ends, labrpc.MakeRemoteEnd(slowEnd{link, i, j}))
-		}
-		applied[i] = make(chan ApplyMsg, 1000)
-		rafts[i] = Make(ends, i, MakePersister(), applied[i])
-		link.servers[i] = labrpc.MakeServer()
-		link.servers[i].AddService(labrpc.MakeService(rafts[i]))
-	}
-	t.Cleanup(func() {
-		for _, rf := range rafts {
-			rf.Kill()
-		}
-	})
-
-	var leader int
-	pollUntil(t, 10*time.Second, "a leader among 0 and 1", func() bool {
-		for i := range 2 {
-			if _, ok := rafts[i].GetState(); ok {
-				leader = i
-				return true
-			}
-		}
-		return false
-	})
+	link := &slowLink{slow: 2, delay: 150 * time.Millisecond, cut: map[int]bool{2: true}}
+	rafts, applied := handCluster(t, link, nil)
+	leader := awaitLeader(t, rafts[:2])
 	const cmds = 20
 	for c := range cmds {
 		if _, _, ok := rafts[leader].Start(c); !ok {
@@ -353,36 +276,12 @@ func (s *stagingStorage) DropStaged(any) {}
 // keep it instead of writing it again.
 func TestSnapshotWriteDoesNotStopHeartbeats(t *testing.T) {
 	const n = 3
-	link := &slowLink{servers: make([]*labrpc.Server, n), slow: -1, cut: map[int]bool{}}
-	rafts := make([]*Raft, n)
 	stores := make([]*stagingStorage, n)
-	applied := make([]chan ApplyMsg, n)
-	for i := range n {
-		var ends []*labrpc.ClientEnd
-		for j := range n {
-			ends = append(ends, labrpc.MakeRemoteEnd(slowEnd{link, i, j}))
-		}
-		applied[i] = make(chan ApplyMsg, 1000)
+	rafts, applied := handCluster(t, &slowLink{slow: -1}, func(i int) *Persister {
 		stores[i] = &stagingStorage{delay: 1500 * time.Millisecond}
-		rafts[i] = Make(ends, i, NewPersister(stores[i], nil, nil, nil), applied[i])
-		link.servers[i] = labrpc.MakeServer()
-		link.servers[i].AddService(labrpc.MakeService(rafts[i]))
-	}
-	t.Cleanup(func() {
-		for _, rf := range rafts {
-			rf.Kill()
-		}
+		return NewPersister(stores[i], nil, nil, nil)
 	})
-	var ld int
-	pollUntil(t, 10*time.Second, "a leader", func() bool {
-		for i := range n {
-			if _, ok := rafts[i].GetState(); ok {
-				ld = i
-				return true
-			}
-		}
-		return false
-	})
+	ld := awaitLeader(t, rafts)
 	term, _ := rafts[ld].GetState()
 	rafts[ld].Start(1)
 	if m := <-applied[ld]; m.CommandIndex != 1 {

@@ -257,10 +257,27 @@ func (s *Store) writeAside(name string, parts ...[]byte) error {
 	if err != nil {
 		return err
 	}
+	dirty := 0
 	for _, b := range parts {
-		if _, err := f.Write(b); err != nil {
-			f.Close()
-			return fmt.Errorf("disk: writing %s: %w", tmp, err)
+		for len(b) > 0 {
+			n := min(len(b), syncEvery-dirty)
+			if _, err := f.Write(b[:n]); err != nil {
+				f.Close()
+				return fmt.Errorf("disk: writing %s: %w", tmp, err)
+			}
+			b, dirty = b[n:], dirty+n
+			if dirty == syncEvery {
+				// A big file (a snapshot) is synced as it is written, a
+				// few MiB at a time: left to the end, its dirty pages
+				// would hold up every fsync of the wal meanwhile (a
+				// journal commit waits for them), and with it the Raft
+				// peer's appends and heartbeats.
+				if err := f.Sync(); err != nil {
+					f.Close()
+					return fmt.Errorf("disk: syncing %s: %w", tmp, err)
+				}
+				dirty = 0
+			}
 		}
 	}
 	if err := f.Sync(); err != nil {
@@ -275,6 +292,10 @@ func (s *Store) writeAside(name string, parts ...[]byte) error {
 	}
 	return syncDir(s.dir)
 }
+
+// syncEvery is how many bytes of a file being written aside may wait for
+// a sync (writeAside).
+const syncEvery = 4 << 20
 
 // syncDir makes the directory's entries (a create, a rename) durable. A
 // variable, so that a test can see which directories are synced.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ type HTTPKV struct {
 	Reads   float64       // fraction of calls that are reads, 0 to 1
 	Keys    int           // keys key0..key{Keys-1}
 	Value   int           // bytes in a written value
+	Prefix  string        // of the key names; "" means "key"
 	Timeout time.Duration // per request
 }
 
@@ -40,6 +42,9 @@ func (h HTTPKV) Op(clients int) (Op, error) {
 	tr.MaxIdleConnsPerHost = clients
 	client := &http.Client{Transport: tr, Timeout: h.Timeout}
 	value := strings.Repeat("x", h.Value)
+	if h.Prefix == "" {
+		h.Prefix = "key"
+	}
 	// Each client's Client-Id, and the call number its Request-Seq 1 had.
 	// A 409 (a session expired, or never opened: a first request that
 	// timed out unapplied) makes the client a new one, from seq 1. Client
@@ -56,8 +61,8 @@ func (h HTTPKV) Op(clients int) (Op, error) {
 			kind, method, body = Read, http.MethodGet, ""
 		}
 		base := h.Nodes[c%len(h.Nodes)]
-		key := "key" + strconv.Itoa(rand.IntN(h.Keys))
-		req, err := http.NewRequestWithContext(ctx, method, base+"/kv/"+key, strings.NewReader(body))
+		key := h.Prefix + strconv.Itoa(rand.IntN(h.Keys))
+		req, err := http.NewRequestWithContext(ctx, method, base+"/kv/"+url.PathEscape(key), strings.NewReader(body))
 		if err != nil {
 			return kind, err
 		}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 )
@@ -34,6 +35,7 @@ type Op func(ctx context.Context, c, i int) (Kind, error)
 type Config struct {
 	Clients  int           // concurrent clients, each one call at a time
 	Duration time.Duration // how long to keep starting calls
+	Calls    int           // if above 0, start no more than this many calls in all
 }
 
 // Stats are the figures for one kind of operation.
@@ -52,11 +54,15 @@ type Result struct {
 	Elapsed time.Duration
 	Kinds   [nKinds]Stats // indexed by Kind
 	Total   Stats
+	// Tenths[k][j] is how many calls of kind k succeeded (ended) in the
+	// j-th tenth of Elapsed: the rate over the run (WriteTenths).
+	Tenths [nKinds][10]int
 }
 
 // clientLog is what one client saw.
 type clientLog struct {
 	lat      [nKinds][]time.Duration
+	ends     [nKinds][]time.Duration // since the start of the run, for each of lat
 	errs     [nKinds]int
 	firstErr [nKinds]string
 }
@@ -70,18 +76,27 @@ func Run(ctx context.Context, cfg Config, op Op) Result {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 	logs := make([]clientLog, cfg.Clients)
+	var tickets *atomic.Int64 // calls left to start, with cfg.Calls
+	if cfg.Calls > 0 {
+		tickets = new(atomic.Int64)
+		tickets.Store(int64(cfg.Calls))
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for c := range cfg.Clients {
-		wg.Go(func() { drive(ctx, op, c, &logs[c]) })
+		wg.Go(func() { drive(ctx, op, c, start, tickets, &logs[c]) })
 	}
 	wg.Wait()
 	return summarize(cfg.Clients, time.Since(start), logs)
 }
 
-// drive is one client's closed loop.
-func drive(ctx context.Context, op Op, c int, log *clientLog) {
+// drive is one client's closed loop, from start, taking a ticket (if
+// tickets is not nil) for each call.
+func drive(ctx context.Context, op Op, c int, start time.Time, tickets *atomic.Int64, log *clientLog) {
 	for i := 0; ctx.Err() == nil; i++ {
+		if tickets != nil && tickets.Add(-1) < 0 {
+			return
+		}
 		t0 := time.Now()
 		kind, err := op(ctx, c, i)
 		d := time.Since(t0)
@@ -99,6 +114,7 @@ func drive(ctx context.Context, op Op, c int, log *clientLog) {
 			continue
 		}
 		log.lat[kind] = append(log.lat[kind], d)
+		log.ends[kind] = append(log.ends[kind], t0.Add(d).Sub(start))
 	}
 }
 
@@ -110,6 +126,9 @@ func summarize(clients int, elapsed time.Duration, logs []clientLog) Result {
 		s := &r.Kinds[k]
 		for i := range logs {
 			lat = append(lat, logs[i].lat[k]...)
+			for _, end := range logs[i].ends[k] {
+				r.Tenths[k][tenth(end, elapsed)]++
+			}
 			s.Errors += logs[i].errs[k]
 			if s.FirstErr == "" {
 				s.FirstErr = logs[i].firstErr[k]

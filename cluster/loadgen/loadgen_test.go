@@ -192,6 +192,34 @@ func TestHTTPKVRefusesBadConfig(t *testing.T) {
 	}
 }
 
+// HTTPKV's keys are Prefix followed by a number below Keys.
+func TestHTTPKVPrefix(t *testing.T) {
+	var mu sync.Mutex
+	paths := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths[r.URL.Path] = true
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	op, err := HTTPKV{Nodes: []string{srv.URL}, Keys: 3, Prefix: "big-", Value: 1}.Op(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Run(context.Background(), Config{Clients: 1, Duration: time.Minute, Calls: 60}, op)
+	mu.Lock()
+	defer mu.Unlock()
+	for p := range paths {
+		if p != "/kv/big-0" && p != "/kv/big-1" && p != "/kv/big-2" {
+			t.Errorf("path %q; want /kv/big-0 to /kv/big-2", p)
+		}
+	}
+	if len(paths) != 3 {
+		t.Errorf("paths %v; want all 3 keys in 60 calls", paths)
+	}
+}
+
 // A 409 (raftlab's answer to a client whose session expired, or whose
 // first request was never applied) makes the client a new one: a new
 // Client-Id, from Request-Seq 1.
